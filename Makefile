@@ -1,0 +1,48 @@
+# Lakehouse — every target creates/reuses .venv and installs pinned dependencies
+# from requirements.lock, so a bare machine needs nothing else.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+export LAKEHOUSE_HOME ?= $(CURDIR)/.lakehouse
+DEMO_EVENTS ?= 200000
+DEMO_SEED ?= 42
+PORT ?= 8000
+
+.PHONY: demo test bench lint venv clean lock system-deps
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@echo "installing pinned dependencies into $(VENV) …"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: venv
+	@bash scripts/demo.sh
+
+test: venv system-deps
+	@bash scripts/test.sh
+
+bench: venv system-deps
+	@$(BIN)/python -m bench
+
+lint: venv
+	$(BIN)/ruff check lakehouse tests bench
+	$(BIN)/ruff format --check lakehouse tests bench
+	$(BIN)/mypy
+
+lock:
+	@echo "Regenerate requirements.lock from a fresh venv with pyproject's pins:"
+	rm -rf /tmp/lakehouse-lock && $(PY) -m venv /tmp/lakehouse-lock
+	/tmp/lakehouse-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/lakehouse-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) .lakehouse target logs .pytest_cache .mypy_cache .ruff_cache

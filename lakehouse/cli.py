@@ -1,0 +1,56 @@
+"""The `lakehouse` command: a thin click front over the library modules.
+
+Command names and flags are a stable contract (other tools call them). Each command
+lives beside the module it drives (`lakehouse/<area>/cli.py`); this file only
+assembles them and turns `LakehouseError` into a clean message and exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from lakehouse.config import load_settings
+from lakehouse.errors import LakehouseError
+
+# (module, attribute) of every command group/command, in `--help` order.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    # ("lakehouse.simulate.cli", "generate"),
+    ("lakehouse.ingest.cli", "load"),
+    ("lakehouse.ingest.cli", "serve"),
+    ("lakehouse.ingest.cli", "schemas"),
+    ("lakehouse.ingest.cli", "dlq"),
+)
+
+
+class _Group(click.Group):
+    """Prints LakehouseError as one readable message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LakehouseError as err:
+            click.secho(f"error: {err}", fg="red", err=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Lake root folder (default: $LAKEHOUSE_HOME, else ./.lakehouse).",
+)
+@click.option("--target", type=click.Choice(["dev", "ci", "prod"]), default=None, help="dbt target (default: $LAKEHOUSE_TARGET, else dev).")
+@click.version_option(package_name="lakehouse")
+@click.pass_context
+def main(ctx: click.Context, home: str | None, target: str | None) -> None:
+    """Lakehouse: ingest → Bronze → Silver (Iceberg) → Gold (dbt) on one laptop."""
+    ctx.obj = load_settings(home, target)
+
+
+for _module, _attr in COMMANDS:
+    main.add_command(getattr(importlib.import_module(_module), _attr))

@@ -1,0 +1,37 @@
+"""Every exception a user can cause, in one place.
+
+Each carries a message that names the input, the rule it broke and the fix, so the
+CLI can print it as-is and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class LakehouseError(Exception):
+    """Base class: a failure the user can act on. `str(err)` is the whole message."""
+
+    exit_code: int = 1
+
+
+class ConfigError(LakehouseError):
+    """A setting, path or environment variable is missing or malformed."""
+
+
+class SchemaRegistryError(LakehouseError):
+    """`schemas/` is malformed: a bad schema file, a bad example, or drift without a version bump."""
+
+
+class IngestError(LakehouseError):
+    """Ingest cannot accept data (e.g. the Bronze volume is full or not writable)."""
+
+
+class InputFileError(LakehouseError):
+    """A file handed to a command cannot be read as expected."""
+
+
+class LakeEmptyError(LakehouseError):
+    """A stage was asked to read a layer that has nothing in it yet."""
+
+
+class PipelineError(LakehouseError):
+    """A pipeline stage (refine, dbt build, analysis) failed."""

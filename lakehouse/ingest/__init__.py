@@ -1,0 +1,1 @@
+"""Ingest: the schema registry, event validation, the HTTP endpoint, Bronze and the DLQ."""

@@ -1,0 +1,98 @@
+"""Turn a request body into (decoded event, exact raw bytes) pairs.
+
+Bronze stores each event exactly as received (LAKE-1), so for a JSON array we need
+the byte span of every element. Fast path: clients serialise compactly (orjson,
+JSON.stringify), so re-serialising the decoded element reproduces its bytes and a
+slice comparison confirms the span. Anything else (pretty-printed, escaped
+differently) takes a structural scan over the body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+_WS = b" \t\r\n"
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
+
+
+class BodyError(ValueError):
+    """The body is not a JSON event or array of events; the message says why."""
+
+
+def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
+    """Decode `body` into events and their raw bytes. The flag is True for an array body."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BodyError(f"body is not valid JSON ({exc}); send one event object or an array of them.") from exc
+    if isinstance(doc, dict):
+        return [doc], [_one_line(body.strip(_WS))], False
+    if not isinstance(doc, list):
+        raise BodyError(
+            f"body is a JSON {type(doc).__name__}; send one event object or an array of event objects."
+        )
+    raws = _split_fast(body, doc)
+    if raws is None:
+        raws = _split_scan(body)
+    return doc, [_one_line(r) for r in raws], True
+
+
+def _one_line(raw: bytes) -> bytes:
+    # A literal line break can only be insignificant whitespace in JSON (strings
+    # cannot contain one), so folding it keeps the event one NDJSON line.
+    if b"\n" in raw or b"\r" in raw:
+        return raw.replace(b"\r", b" ").replace(b"\n", b" ")
+    return raw
+
+
+def _skip_ws(body: bytes, pos: int) -> int:
+    n = len(body)
+    while pos < n and body[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def _split_fast(body: bytes, items: list[Any]) -> list[bytes] | None:
+    pos = _skip_ws(body, 0) + 1  # past '['
+    out: list[bytes] = []
+    for i, item in enumerate(items):
+        pos = _skip_ws(body, pos)
+        if i:
+            if body[pos : pos + 1] != b",":
+                return None
+            pos = _skip_ws(body, pos + 1)
+        dumped = orjson.dumps(item)
+        end = pos + len(dumped)
+        if body[pos:end] != dumped:
+            return None
+        out.append(dumped)
+        pos = end
+    return out
+
+
+def _split_scan(body: bytes) -> list[bytes]:
+    """Byte spans of the top-level array elements, by tracking nesting outside strings."""
+    out: list[bytes] = []
+    depth = 0
+    start = -1
+    for m in _TOKENS.finditer(body):
+        tok = m.group()
+        if tok[:1] == b'"':
+            continue
+        if tok in (b"[", b"{"):
+            depth += 1
+            if depth == 1:
+                start = m.end()
+        elif tok in (b"]", b"}"):
+            if depth == 1:
+                piece = body[start : m.start()].strip(_WS)
+                if piece:
+                    out.append(piece)
+            depth -= 1
+        elif tok == b"," and depth == 1:
+            out.append(body[start : m.start()].strip(_WS))
+            start = m.end()
+    return out

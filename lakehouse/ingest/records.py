@@ -1,0 +1,102 @@
+"""From validated events to Bronze and DLQ lines: the one path HTTP and `load` share.
+
+Bronze line: `{"received_at", "batch_id", "_unknown_fields", "event": <raw bytes>}` —
+the event's bytes exactly as received, wrapped with ingest metadata (LAKE-1, ING-4).
+DLQ line: reason code, JSON pointer, message, origin and the raw bytes (ING-5),
+readable with any NDJSON reader and replayable with `lakehouse dlq replay`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from lakehouse.ingest.validate import Rejection, Validator
+
+
+def iso_utc(ts: float) -> str:
+    """Epoch seconds as RFC 3339 UTC with microseconds, e.g. 2026-10-05T14:03:11.250000Z."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Outcome:
+    """Lines to append and the per-request answer (ING-1)."""
+
+    bronze: list[bytes] = field(default_factory=list)
+    dlq: list[bytes] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.bronze)
+
+
+def dlq_line(
+    rej: Rejection, raw: bytes, *, received_at: str, batch_id: str, index: int, origin: str, event: Any = None
+) -> bytes:
+    ev = event if isinstance(event, dict) else {}
+    rec: dict[str, Any] = {
+        "received_at": received_at,
+        "batch_id": batch_id,
+        "origin": origin,
+        "index": index,
+        "reason": rej.reason,
+        "pointer": rej.pointer,
+        "message": rej.message,
+        "event_id": ev.get("event_id") if isinstance(ev.get("event_id"), str) else None,
+        "event_name": ev.get("event_name") if isinstance(ev.get("event_name"), str) else None,
+    }
+    try:
+        rec["raw"] = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        rec["raw"] = None
+        rec["raw_b64"] = base64.b64encode(raw).decode("ascii")
+    return orjson.dumps(rec) + b"\n"
+
+
+def process(
+    validator: Validator,
+    events: list[Any],
+    raws: list[bytes],
+    *,
+    now: float,
+    batch_id: str,
+    origin: str,
+    positions: Sequence[int] | None = None,
+) -> Outcome:
+    """Validate each event independently and render its Bronze or DLQ line.
+
+    `positions` numbers the events for rejections (default: their index in `events`;
+    the loader passes file line numbers).
+    """
+    received_at = iso_utc(now)
+    head = b'{"received_at":"' + received_at.encode() + b'","batch_id":"' + batch_id.encode() + b'","_unknown_fields":'
+    out = Outcome()
+    check = validator.check
+    for i, (event, raw) in enumerate(zip(events, raws, strict=True)):
+        verdict = check(event, len(raw), now)
+        if type(verdict) is tuple:
+            unknown = orjson.dumps(verdict) if verdict else b"[]"
+            out.bronze.append(head + unknown + b',"event":' + raw + b"}\n")
+            continue
+        assert isinstance(verdict, Rejection)
+        pos = positions[i] if positions is not None else i
+        out.dlq.append(dlq_line(verdict, raw, received_at=received_at, batch_id=batch_id,
+                                index=pos, origin=origin, event=event))  # fmt: skip
+        ev_id = event.get("event_id") if isinstance(event, dict) else None
+        out.rejected.append(
+            {
+                "index": pos,
+                "event_id": ev_id if isinstance(ev_id, str) else None,
+                "reason": verdict.reason,
+                "pointer": verdict.pointer,
+                "message": verdict.message,
+            }
+        )
+    return out

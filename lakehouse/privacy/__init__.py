@@ -1,0 +1,1 @@
+"""Privacy: PII detection and redaction, consent, DSAR delete, retention, audit."""

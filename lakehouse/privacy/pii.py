@@ -1,0 +1,27 @@
+"""What counts as PII in free text: e-mail addresses and phone numbers (PRIV-1).
+
+One definition used by ingest (identifier fields carrying PII are rejected as
+`pii_detected`, because redacting an identifier would silently merge users) and by
+the Silver redaction of every other value.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# International (+44 …, 0044 7700 …) or separated local numbers (555-123-4567, (555) 123 4567).
+# Bare digit runs are not flagged: ids, amounts and timestamps are digit runs too.
+PHONE_RE = re.compile(
+    r"(?<![\w+])(?:(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}"
+    r"|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{3,4})(?!\w)"
+)
+
+
+def pii_kind(text: str) -> str | None:
+    """'email' or 'phone' when `text` contains one, else None."""
+    if "@" in text and EMAIL_RE.search(text):
+        return "email"
+    if PHONE_RE.search(text):
+        return "phone"
+    return None
