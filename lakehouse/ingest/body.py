@@ -48,29 +48,11 @@ def _one_line(raw: bytes) -> bytes:
     return raw
 
 
-def _skip_ws(body: bytes, pos: int) -> int:
-    n = len(body)
-    while pos < n and body[pos] in _WS:
-        pos += 1
-    return pos
-
-
 def _split_fast(body: bytes, items: list[Any]) -> list[bytes] | None:
-    pos = _skip_ws(body, 0) + 1  # past '['
-    out: list[bytes] = []
-    for i, item in enumerate(items):
-        pos = _skip_ws(body, pos)
-        if i:
-            if body[pos : pos + 1] != b",":
-                return None
-            pos = _skip_ws(body, pos + 1)
-        dumped = orjson.dumps(item)
-        end = pos + len(dumped)
-        if body[pos:end] != dumped:
-            return None
-        out.append(dumped)
-        pos = end
-    return out
+    dumped = [orjson.dumps(item) for item in items]
+    if body.strip(_WS) == b"[" + b",".join(dumped) + b"]":
+        return dumped
+    return None
 
 
 def _split_scan(body: bytes) -> list[bytes]:

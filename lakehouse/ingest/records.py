@@ -77,13 +77,17 @@ def process(
     """
     received_at = iso_utc(now)
     head = b'{"received_at":"' + received_at.encode() + b'","batch_id":"' + batch_id.encode() + b'","_unknown_fields":'
+    head_known = head + b'[],"event":'
     out = Outcome()
     check = validator.check
+    bronze = out.bronze
     for i, (event, raw) in enumerate(zip(events, raws, strict=True)):
         verdict = check(event, len(raw), now)
+        if verdict == ():
+            bronze.append(head_known + raw + b"}\n")
+            continue
         if type(verdict) is tuple:
-            unknown = orjson.dumps(verdict) if verdict else b"[]"
-            out.bronze.append(head + unknown + b',"event":' + raw + b"}\n")
+            bronze.append(head + orjson.dumps(verdict) + b',"event":' + raw + b"}\n")
             continue
         assert isinstance(verdict, Rejection)
         pos = positions[i] if positions is not None else i

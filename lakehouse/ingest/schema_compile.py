@@ -94,6 +94,98 @@ def _json_equal_in(value: Any, options: tuple[Any, ...]) -> bool:
     return False
 
 
+_SIMPLE_KEYS = SUPPORTED_KEYWORDS - {"properties", "required", "items", "if", "then", "else"}
+_NOT_TYPE = {
+    "string": "type({v}) is not str",
+    "boolean": "type({v}) is not bool",
+    "object": "type({v}) is not dict",
+    "array": "type({v}) is not list",
+    "integer": "(type({v}) is not int and not (type({v}) is float and {v}.is_integer()))",
+    "number": "type({v}) not in (int, float)",
+}
+
+
+def _invalid_expr(em: _Emitter, schema: dict[str, Any], var: str, where: str) -> str | None:
+    """One short-circuit expression that is true when `var` is invalid, for leaf schemas
+    with a single non-null type (optionally nullable). None when the schema is not a leaf."""
+    if not schema.keys() <= _SIMPLE_KEYS:
+        return None
+    if "type" not in schema:
+        # A bare const/enum of strings: "must be one of these strings".
+        values = (schema["const"],) if "const" in schema else tuple(schema.get("enum", ()))
+        rest = schema.keys() - {"const", "enum", "title", "description", "$comment", "examples"}
+        if values and not rest and len(schema.keys() & {"const", "enum"}) == 1 and all(type(v) is str for v in values):
+            return f"(type({var}) is not str or {var} not in {em.const(frozenset(values))})"
+        return None
+    types = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+    nullable = "null" in types
+    types = [t for t in types if t != "null"]
+    if len(types) != 1 or types[0] not in _NOT_TYPE:
+        return None
+    t = types[0]
+    parts = [_NOT_TYPE[t].format(v=var)]
+    if t == "string":
+        if "minLength" in schema:
+            parts.append(f"len({var}) < {int(schema['minLength'])}")
+        if "maxLength" in schema:
+            parts.append(f"len({var}) > {int(schema['maxLength'])}")
+        if "pattern" in schema:
+            parts.append(f"{em.const(_regex(schema['pattern'], where).search, 'P')}({var}) is None")
+    elif t in ("integer", "number"):
+        if "minimum" in schema:
+            parts.append(f"{var} < {schema['minimum']!r}")
+        if "maximum" in schema:
+            parts.append(f"{var} > {schema['maximum']!r}")
+    elif any(k in schema for k in ("minLength", "maxLength", "pattern", "minimum", "maximum")):
+        return None  # keywords that do not apply to this type: let the general path handle it
+    for key in ("enum", "const"):
+        if key in schema:
+            values = tuple(schema[key]) if key == "enum" else (schema[key],)
+            if t == "string" and all(type(x) is str for x in values):
+                parts.append(f"{var} not in {em.const(frozenset(values))}")
+            else:
+                parts.append(f"not _json_equal_in({var}, {em.const(values)})")
+    expr = " or ".join(parts)
+    return f"({var} is not None and ({expr}))" if nullable else f"({expr})"
+
+
+def _valid_expr(em: _Emitter, schema: Any, var: str, where: str) -> str | None:
+    """An expression true when `var` satisfies `schema`, for `true` and for flat object
+    schemas (leaf properties, required, const/enum leaves). None otherwise."""
+    if schema is True or schema == {}:
+        return "True"
+    if not isinstance(schema, dict) or not schema.keys() <= {"properties", "required", "type", "title", "description", "$comment"}:
+        return None
+    if schema.get("type", "object") != "object":
+        return None
+    _check_keywords(schema, where)
+    parts = [f"type({var}) is not dict"] if "type" in schema else []
+    guard = [f"type({var}) is dict"]
+    for req in schema.get("required", []):
+        guard.append(f"{req!r} in {var}")
+    for pname, psch in schema.get("properties", {}).items():
+        if psch is True:
+            continue
+        if not isinstance(psch, dict):
+            return None
+        pv = f"{var}[{pname!r}]"
+        leaf = _invalid_expr(em, psch, pv, f"{where}/properties/{pname}")
+        if leaf is None:
+            return None
+        guard.append(f"({pname!r} not in {var} or not {leaf})")
+    if parts:
+        return f"(not ({parts[0]}) and {' and '.join(guard)})"
+    # Without "type": object, non-objects pass vacuously.
+    return f"(type({var}) is not dict or ({' and '.join(guard[1:]) or 'True'}))"
+
+
+def _regex(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise SchemaRegistryError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
+
+
 def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> None:
     """Emit statements that `return False` when `var` violates `schema`."""
     if schema is True:
@@ -104,6 +196,12 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
     if not isinstance(schema, dict):
         raise SchemaRegistryError(f"{where}: a schema must be an object or a boolean.")
     _check_keywords(schema, where)
+
+    leaf = _invalid_expr(em, schema, var, where)
+    if leaf is not None:
+        em.emit(depth, f"if {leaf}:")
+        em.emit(depth + 1, "return False")
+        return
 
     types = schema.get("type")
     if types is not None:
@@ -120,32 +218,21 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
         em.emit(depth, f"if not _json_equal_in({var}, {k}):")
         em.emit(depth + 1, "return False")
     if "enum" in schema:
-        values = tuple(schema["enum"])
-        if all(type(x) is str for x in values):
-            k = em.const(frozenset(values))
-            em.emit(depth, f"if type({var}) is not str or {var} not in {k}:")
-        else:
-            k = em.const(values)
-            em.emit(depth, f"if not _json_equal_in({var}, {k}):")
+        k = em.const(tuple(schema["enum"]))
+        em.emit(depth, f"if not _json_equal_in({var}, {k}):")
         em.emit(depth + 1, "return False")
 
-    # String keywords apply to strings only (JSON Schema semantics).
+    # String and number keywords apply to those types only (JSON Schema semantics).
     str_checks: list[str] = []
     if "minLength" in schema:
         str_checks.append(f"len({var}) < {int(schema['minLength'])}")
     if "maxLength" in schema:
         str_checks.append(f"len({var}) > {int(schema['maxLength'])}")
     if "pattern" in schema:
-        try:
-            rx = re.compile(schema["pattern"])
-        except re.error as exc:
-            raise SchemaRegistryError(f"{where}: pattern {schema['pattern']!r} does not compile: {exc}") from exc
-        k = em.const(rx.search, "P")
-        str_checks.append(f"{k}({var}) is None")
+        str_checks.append(f"{em.const(_regex(schema['pattern'], where).search, 'P')}({var}) is None")
     if str_checks:
         em.emit(depth, f"if type({var}) is str and ({' or '.join(str_checks)}):")
         em.emit(depth + 1, "return False")
-
     num_checks: list[str] = []
     if "minimum" in schema:
         num_checks.append(f"{var} < {schema['minimum']!r}")
@@ -160,14 +247,28 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
     if required or props:
         em.emit(depth, f"if type({var}) is dict:")
         inner = depth + 1
-        for req in required:
-            em.emit(inner, f"if {req!r} not in {var}:")
+        if required:
+            missing = " or ".join(f"{r!r} not in {var}" for r in required)
+            em.emit(inner, f"if {missing}:")
             em.emit(inner + 1, "return False")
+        get = em.name("g")
+        em.emit(inner, f"{get} = {var}.get")
         for pname, psch in props.items():
             if psch is True:
                 continue
             pv = em.name("v")
-            em.emit(inner, f"{pv} = {var}.get({pname!r}, MISSING)")
+            nullable = isinstance(psch, dict) and "null" in (
+                [psch.get("type")] if isinstance(psch.get("type"), str) else psch.get("type") or []
+            )
+            leaf_p = _invalid_expr(em, psch, pv, f"{where}/properties/{pname}") if isinstance(psch, dict) else None
+            if leaf_p is not None and (nullable or pname in required):
+                # Missing and null are both fine (nullable) or impossible (required): no sentinel.
+                _check_keywords(psch, f"{where}/properties/{pname}")
+                em.emit(inner, f"{pv} = {get}({pname!r})")
+                em.emit(inner, f"if {leaf_p}:")
+                em.emit(inner + 1, "return False")
+                continue
+            em.emit(inner, f"{pv} = {get}({pname!r}, MISSING)")
             em.emit(inner, f"if {pv} is not MISSING:")
             before = len(em.lines)
             _emit_node(em, psch, pv, inner + 1, f"{where}/properties/{pname}")
@@ -182,10 +283,15 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
         em.emit(depth + 3, "return False")
 
     if "if" in schema:
+        exprs = [_valid_expr(em, schema.get(k, True), var, f"{where}/{k}") for k in ("if", "then", "else")]
+        if all(e is not None for e in exprs):
+            em.emit(depth, f"if not (({exprs[1]}) if ({exprs[0]}) else ({exprs[2]})):")
+            em.emit(depth + 1, "return False")
+            return
         f_if = _compile_sub(em, schema["if"], f"{where}/if")
         f_then = _compile_sub(em, schema.get("then", True), f"{where}/then")
         f_else = _compile_sub(em, schema.get("else", True), f"{where}/else")
-        em.emit(depth, f"if ({f_then} if {f_if}({var}) else {f_else})({var}) is False:")
+        em.emit(depth, f"if not ({f_then} if {f_if}({var}) else {f_else})({var}):")
         em.emit(depth + 1, "return False")
 
 
