@@ -39,3 +39,11 @@ def has_pii(text: str) -> bool:
     if "@" in text or "+" in text or " " in text or "-" in text or "." in text or "(" in text:
         return ANY_PII_RE.search(text) is not None
     return False
+
+
+def redact(text: str) -> str:
+    """Replace every e-mail and phone number in `text` with a typed placeholder."""
+    if not has_pii(text):
+        return text
+    text = EMAIL_RE.sub("[redacted:email]", text)
+    return PHONE_RE.sub("[redacted:phone]", text)
