@@ -44,7 +44,12 @@ class _Group(click.Group):
     default=None,
     help="Lake root folder (default: $LAKEHOUSE_HOME, else ./.lakehouse).",
 )
-@click.option("--target", type=click.Choice(["dev", "ci", "prod"]), default=None, help="dbt target (default: $LAKEHOUSE_TARGET, else dev).")
+@click.option(
+    "--target",
+    type=click.Choice(["dev", "ci", "prod"]),
+    default=None,
+    help="dbt target (default: $LAKEHOUSE_TARGET, else dev).",
+)
 @click.version_option(package_name="lakehouse")
 @click.pass_context
 def main(ctx: click.Context, home: str | None, target: str | None) -> None:
@@ -54,3 +59,7 @@ def main(ctx: click.Context, home: str | None, target: str | None) -> None:
 
 for _module, _attr in COMMANDS:
     main.add_command(getattr(importlib.import_module(_module), _attr))
+
+
+if __name__ == "__main__":
+    main()

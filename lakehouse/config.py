@@ -29,7 +29,9 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not an integer; set it to a whole number or unset it.") from exc
+        raise ConfigError(
+            f"{name}={raw!r} is not an integer; set it to a whole number or unset it."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,19 @@ class Settings:
         return self
 
 
-def load_settings(home: str | os.PathLike[str] | None = None, target: str | None = None) -> Settings:
+def load_settings(
+    home: str | os.PathLike[str] | None = None, target: str | None = None
+) -> Settings:
     """Settings from arguments, then `LAKEHOUSE_HOME` / `LAKEHOUSE_TARGET`, then defaults."""
     raw_home = home if home is not None else os.environ.get("LAKEHOUSE_HOME") or DEFAULT_HOME
     tgt = target or os.environ.get("LAKEHOUSE_TARGET") or "dev"
     if tgt not in TARGETS:
-        raise ConfigError(f"target {tgt!r} is unknown; use one of {', '.join(TARGETS)} (LAKEHOUSE_TARGET or --target).")
+        raise ConfigError(
+            f"target {tgt!r} is unknown; use one of {', '.join(TARGETS)} (LAKEHOUSE_TARGET or --target)."
+        )
     path = Path(raw_home).expanduser().resolve()
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"LAKEHOUSE_HOME {path} is a file; point it at a folder (it is created if missing).")
+        raise ConfigError(
+            f"LAKEHOUSE_HOME {path} is a file; point it at a folder (it is created if missing)."
+        )
     return Settings(home=path, target=tgt, limits=IngestLimits.from_env())

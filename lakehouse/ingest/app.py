@@ -12,6 +12,7 @@ with no validation and no fsync — the floor the benchmark compares against.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -60,13 +61,17 @@ class IngestApp:
         lim = s.limits
         recover(s.bronze_dir)  # seal what a crashed worker left (live writers are flock-ed)
         recover(s.dlq_dir)
-        self.bronze = GroupCommitLog(AppendLog(s.bronze_dir, "evt", lim.roll_bytes, lim.roll_seconds))
+        self.bronze = GroupCommitLog(
+            AppendLog(s.bronze_dir, "evt", lim.roll_bytes, lim.roll_seconds)
+        )
         self.dlq = GroupCommitLog(AppendLog(s.dlq_dir, "dlq", lim.roll_bytes, lim.roll_seconds))
         self._roller = asyncio.get_running_loop().create_task(self._roll_forever())
         if self.bare:
             bare_dir = s.home / "bench-bare"
             bare_dir.mkdir(parents=True, exist_ok=True)
-            self._bare_fd = os.open(bare_dir / f"{self.worker}.ndjson", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._bare_fd = os.open(
+                bare_dir / f"{self.worker}.ndjson", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+            )
 
     async def _roll_forever(self) -> None:
         while True:
@@ -74,10 +79,8 @@ class IngestApp:
             now = time.time()
             for log in (self.bronze, self.dlq):
                 if log is not None:
-                    try:
+                    with contextlib.suppress(IngestError):  # the next write reports it
                         log.log.roll_if_due(now)
-                    except IngestError:
-                        pass  # reported to the next request that writes
 
     def shutdown(self) -> None:
         if self._roller is not None:
@@ -116,13 +119,17 @@ class IngestApp:
         method, path = scope["method"], scope["path"]
         if path == "/e":
             if method != "POST":
-                return await _respond(send, 405, {"error": "use POST /e with a JSON event or array of events"})
+                return await _respond(
+                    send, 405, {"error": "use POST /e with a JSON event or array of events"}
+                )
             return await self._ingest(scope, receive, send)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return await _respond(send, 200, {"status": "ok", "worker": self.worker})
         if path == "/_bare" and self.bare and method == "POST":
             return await self._bare(scope, receive, send)
-        await _respond(send, 404, {"error": f"no route {method} {path}; use POST /e or GET /healthz"})
+        await _respond(
+            send, 404, {"error": f"no route {method} {path}; use POST /e or GET /healthz"}
+        )
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.settings.limits.max_body_bytes
@@ -146,15 +153,29 @@ class IngestApp:
         try:
             body = await self._read_body(scope, receive)
         except _TooLarge:
-            return await _respond(send, 413, {"error": f"body exceeds {lim.max_body_bytes} bytes; send smaller batches (≤ {lim.max_batch_events} events, ≤ 1 MiB)."})
+            return await _respond(
+                send,
+                413,
+                {
+                    "error": f"body exceeds {lim.max_body_bytes} bytes; send smaller batches (≤ {lim.max_batch_events} events, ≤ 1 MiB)."
+                },
+            )
         try:
             events, raws, _ = decode_body(body)
         except BodyError as exc:
             return await _respond(send, 400, {"error": str(exc)})
         if len(events) > lim.max_batch_events:
-            return await _respond(send, 413, {"error": f"batch has {len(events)} events; the limit is {lim.max_batch_events} per request — split it."})
+            return await _respond(
+                send,
+                413,
+                {
+                    "error": f"batch has {len(events)} events; the limit is {lim.max_batch_events} per request — split it."
+                },
+            )
         now = time.time()
-        out = process(self.validator, events, raws, now=now, batch_id="bat_" + new_ulid(now), origin="http")
+        out = process(
+            self.validator, events, raws, now=now, batch_id="bat_" + new_ulid(now), origin="http"
+        )
         assert self.bronze is not None and self.dlq is not None
         try:
             waits = []

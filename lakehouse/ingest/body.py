@@ -27,7 +27,9 @@ def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BodyError(f"body is not valid JSON ({exc}); send one event object or an array of them.") from exc
+        raise BodyError(
+            f"body is not valid JSON ({exc}); send one event object or an array of them."
+        ) from exc
     if isinstance(doc, dict):
         return [doc], [_one_line(body.strip(_WS))], False
     if not isinstance(doc, list):

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from lakehouse.config import Settings
@@ -43,8 +49,16 @@ def load(settings: Settings, paths: tuple[Path, ...]) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes (each with its own Bronze log).")
-@click.option("--bench-bare", is_flag=True, hidden=True, help="Also serve POST /_bare (benchmark floor).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each with its own Bronze log).",
+)
+@click.option(
+    "--bench-bare", is_flag=True, hidden=True, help="Also serve POST /_bare (benchmark floor)."
+)
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, workers: int, bench_bare: bool) -> None:
     """Serve POST /e and GET /healthz. A 2xx means the events are fsync-ed to Bronze/DLQ."""
@@ -81,12 +95,20 @@ def schemas_check() -> None:
     registry = load_registry()
     problems = drift_problems(registry) + run_examples(registry)
     if problems:
-        raise SchemaRegistryError(f"{len(problems)} problem(s) in schemas/:\n  " + "\n  ".join(problems))
-    click.echo(f"schemas ok: envelope + {len(registry.events)} event contracts, examples pass, no drift")
+        raise SchemaRegistryError(
+            f"{len(problems)} problem(s) in schemas/:\n  " + "\n  ".join(problems)
+        )
+    click.echo(
+        f"schemas ok: envelope + {len(registry.events)} event contracts, examples pass, no drift"
+    )
 
 
 @schemas.command("lock")
-@click.option("--force", is_flag=True, help="Also rewrite frozen versions (only before they were ever published).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also rewrite frozen versions (only before they were ever published).",
+)
 def schemas_lock(force: bool) -> None:
     """Record new schema versions in schemas/registry.lock.json (commit the result)."""
     from lakehouse.ingest.registry import load_registry, write_lock
@@ -127,7 +149,9 @@ def dlq_stats(settings: Settings) -> None:
 
 
 @dlq.command("replay")
-@click.option("--reason", multiple=True, help="Only replay events dead-lettered for this reason (repeatable).")
+@click.option(
+    "--reason", multiple=True, help="Only replay events dead-lettered for this reason (repeatable)."
+)
 @click.pass_obj
 def dlq_replay(settings: Settings, reason: tuple[str, ...]) -> None:
     """Re-validate dead letters (after a schema or producer fix): valid ones go to Bronze,
@@ -135,4 +159,6 @@ def dlq_replay(settings: Settings, reason: tuple[str, ...]) -> None:
     from lakehouse.ingest.deadletters import replay
 
     res = replay(settings, set(reason) or None)
-    click.echo(f"replayed={res.accepted + res.rejected} accepted={res.accepted} rejected={res.rejected}")
+    click.echo(
+        f"replayed={res.accepted + res.rejected} accepted={res.accepted} rejected={res.rejected}"
+    )

@@ -68,7 +68,9 @@ def replay(settings: Settings, reasons: set[str] | None = None) -> LoadResult:
                         rej = Rejection("invalid_json", "", f"still not valid JSON ({exc})")
                         again.append(dlq_line(rej, raw, received_at=iso_utc(now), batch_id=batch_id,
                                               index=rec["index"], origin=f"replay:{f.rel}"))  # fmt: skip
-            out = process(validator, events, raws, now=now, batch_id=batch_id, origin=f"replay:{f.rel}")
+            out = process(
+                validator, events, raws, now=now, batch_id=batch_id, origin=f"replay:{f.rel}"
+            )
             again += out.dlq
             if out.bronze:
                 bronze.write(b"".join(out.bronze), now, len(out.bronze))

@@ -28,7 +28,9 @@ def load_examples(contract: Contract) -> dict[str, list[Any]]:
     return data
 
 
-def check_example(validator: Validator, event: Any, now: float | None = None) -> Rejection | tuple[str, ...]:
+def check_example(
+    validator: Validator, event: Any, now: float | None = None
+) -> Rejection | tuple[str, ...]:
     return validator.check(event, len(orjson.dumps(event)), time.time() if now is None else now)
 
 
@@ -40,18 +42,24 @@ def run_examples(registry: Registry) -> list[str]:
         ex = load_examples(contract)
         where = f"schemas/{contract.key}.examples.json"
         if not ex:
-            problems.append(f"{where} is missing: every contract ships valid and invalid examples (ING-3).")
+            problems.append(
+                f"{where} is missing: every contract ships valid and invalid examples (ING-3)."
+            )
             continue
         if not ex.get("valid") or not ex.get("invalid"):
             problems.append(f"{where}: needs at least one valid and one invalid example.")
         for i, event in enumerate(ex.get("valid", [])):
             verdict = check_example(validator, event)
             if isinstance(verdict, Rejection):
-                problems.append(f"{where} valid[{i}] was rejected: {verdict.reason} at {verdict.pointer}: {verdict.message}")
+                problems.append(
+                    f"{where} valid[{i}] was rejected: {verdict.reason} at {verdict.pointer}: {verdict.message}"
+                )
         for i, case in enumerate(ex.get("invalid", [])):
             verdict = check_example(validator, case["event"])
             if not isinstance(verdict, Rejection):
-                problems.append(f"{where} invalid[{i}] ({case.get('description', '')}) was accepted")
+                problems.append(
+                    f"{where} invalid[{i}] ({case.get('description', '')}) was accepted"
+                )
             elif (verdict.reason, verdict.pointer) != (case["reason"], case["pointer"]):
                 problems.append(
                     f"{where} invalid[{i}] ({case.get('description', '')}): expected {case['reason']} at "

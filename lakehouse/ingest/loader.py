@@ -39,8 +39,12 @@ class LoadResult:
 
 def _open(path: Path) -> IO[bytes]:
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file; pass NDJSON files produced by `lakehouse generate` or a client.")
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+        raise InputFileError(
+            f"{path}: no such file; pass NDJSON files produced by `lakehouse generate` or a client."
+        )
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[list[bytes]]:
@@ -117,7 +121,9 @@ def _load_chunk(
             continue
         raws.append(raw)
         index.append(line_base + i + 1)
-    out = process(validator, events, raws, now=now, batch_id=batch_id, origin=origin, positions=index)
+    out = process(
+        validator, events, raws, now=now, batch_id=batch_id, origin=origin, positions=index
+    )
     dlq_lines = bad + out.dlq
     result.by_reason.update(r["reason"] for r in out.rejected)
     if out.bronze:

@@ -14,6 +14,7 @@ an fsync).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -64,7 +65,9 @@ def _utc_now_iso() -> str:
 class AppendLog:
     """One writer's log under `root`; files are named `<prefix>-<ulid>.ndjson`."""
 
-    def __init__(self, root: Path, prefix: str, roll_bytes: int = 64 << 20, roll_seconds: float = 60.0) -> None:
+    def __init__(
+        self, root: Path, prefix: str, roll_bytes: int = 64 << 20, roll_seconds: float = 60.0
+    ) -> None:
         self.root = root
         self.prefix = prefix
         self.roll_bytes = roll_bytes
@@ -101,7 +104,9 @@ class AppendLog:
         if not data:
             return
         hour_key = int(at // 3600)
-        if self._fd is not None and (hour_key != self._hour or self._size + len(data) > self.roll_bytes):
+        if self._fd is not None and (
+            hour_key != self._hour or self._size + len(data) > self.roll_bytes
+        ):
             self.seal()
         if self._fd is None:
             self._open(hour_key, at)
@@ -112,10 +117,8 @@ class AppendLog:
                 written += os.write(self._fd, data[written:])
         except OSError as exc:
             # Leave no torn line behind: cut the file back to the last whole write.
-            try:
+            with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self._size)
-            except OSError:
-                pass
             raise IngestError(_os_message(exc, self.root)) from exc
         self._size += len(data)
         self._lines += lines
@@ -163,10 +166,13 @@ class AppendLog:
         self.seal()
 
 
-def _publish(root: Path, part: Path, prefix: str, ulid: str, hour_key: int, sha: str, size: int, lines: int) -> SealedFile:
+def _publish(
+    root: Path, part: Path, prefix: str, ulid: str, hour_key: int, sha: str, size: int, lines: int
+) -> SealedFile:
     rel = f"{_partition(hour_key)}/{prefix}-{ulid}.ndjson"
     final = root / rel
-    entry = {"file": rel, "sha256": sha, "bytes": size, "lines": lines, "sealed_at": _utc_now_iso()}
+    sealed_at = _utc_now_iso()
+    entry = {"file": rel, "sha256": sha, "bytes": size, "lines": lines, "sealed_at": sealed_at}
     man = root / MANIFEST / f"{prefix}-{ulid}.json"
     tmp = man.with_suffix(".json.tmp")
     tmp.write_bytes(orjson.dumps(entry))
@@ -178,7 +184,7 @@ def _publish(root: Path, part: Path, prefix: str, ulid: str, hour_key: int, sha:
     _fsync_dir(final.parent)
     _fsync_dir(part.parent)
     _fsync_dir(man.parent)
-    return SealedFile(final, rel, sha, size, lines, entry["sealed_at"])
+    return SealedFile(final, rel, sha, size, lines, sealed_at)
 
 
 def _os_message(exc: OSError, root: Path) -> str:
@@ -218,7 +224,18 @@ def recover(root: Path) -> list[SealedFile]:
                 continue
             os.fsync(fd)
             os.fchmod(fd, 0o444)
-            out.append(_publish(root, part, prefix, ulid, int(hour), hashlib.sha256(data).hexdigest(), len(data), data.count(b"\n")))
+            out.append(
+                _publish(
+                    root,
+                    part,
+                    prefix,
+                    ulid,
+                    int(hour),
+                    hashlib.sha256(data).hexdigest(),
+                    len(data),
+                    data.count(b"\n"),
+                )
+            )
         finally:
             os.close(fd)
     return out
@@ -246,11 +263,14 @@ def list_sealed(root: Path, verify: bool = False) -> list[SealedFile]:
         path = root / entry["file"]
         if not path.exists():
             continue  # manifest written, rename not yet done: recovery finishes it
-        sealed = SealedFile(path, entry["file"], entry["sha256"], entry["bytes"], entry["lines"], entry["sealed_at"])
+        sealed = SealedFile(
+            path, entry["file"], entry["sha256"], entry["bytes"], entry["lines"], entry["sealed_at"]
+        )
         if verify:
             data = path.read_bytes()
             if len(data) != sealed.bytes or hashlib.sha256(data).hexdigest() != sealed.sha256:
-                raise IngestError(f"{path} does not match its manifest checksum: the write-once file was modified.")
+                raise IngestError(
+                    f"{path} does not match its manifest checksum: the write-once file was modified."
+                )
         out.append(sealed)
     return out
-

@@ -38,7 +38,14 @@ class Outcome:
 
 
 def dlq_line(
-    rej: Rejection, raw: bytes, *, received_at: str, batch_id: str, index: int, origin: str, event: Any = None
+    rej: Rejection,
+    raw: bytes,
+    *,
+    received_at: str,
+    batch_id: str,
+    index: int,
+    origin: str,
+    event: Any = None,
 ) -> bytes:
     ev = event if isinstance(event, dict) else {}
     rec: dict[str, Any] = {
@@ -76,7 +83,13 @@ def process(
     the loader passes file line numbers).
     """
     received_at = iso_utc(now)
-    head = b'{"received_at":"' + received_at.encode() + b'","batch_id":"' + batch_id.encode() + b'","_unknown_fields":'
+    head = (
+        b'{"received_at":"'
+        + received_at.encode()
+        + b'","batch_id":"'
+        + batch_id.encode()
+        + b'","_unknown_fields":'
+    )
     head_known = head + b'[],"event":'
     out = Outcome()
     check = validator.check

@@ -76,11 +76,15 @@ def _read_json(path: Path) -> Any:
 def _contract(root: Path, path: Path, key: str, name: str, version: int) -> Contract:
     schema = _read_json(path)
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        raise SchemaRegistryError(f"{path}: a contract must be a JSON Schema with \"type\": \"object\".")
+        raise SchemaRegistryError(
+            f'{path}: a contract must be a JSON Schema with "type": "object".'
+        )
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise SchemaRegistryError(f"{path}: not a valid Draft 2020-12 schema: {exc.message}") from exc
+        raise SchemaRegistryError(
+            f"{path}: not a valid Draft 2020-12 schema: {exc.message}"
+        ) from exc
     rel = str(path.relative_to(root))
     return Contract(
         key=key,
@@ -100,11 +104,15 @@ def load_registry(root: Path | None = None) -> Registry:
     root = (root or SCHEMAS_DIR).resolve()
     env_path = root / "envelope" / "v1.schema.json"
     if not env_path.is_file():
-        raise SchemaRegistryError(f"{env_path} is missing: the envelope v1 schema is required (SPEC ING-2).")
+        raise SchemaRegistryError(
+            f"{env_path} is missing: the envelope v1 schema is required (SPEC ING-2)."
+        )
     envelope = _contract(root, env_path, "envelope/v1", "envelope", 1)
     events: dict[tuple[str, int], Contract] = {}
     events_dir = root / "events"
-    for folder in sorted(p for p in events_dir.iterdir() if p.is_dir()) if events_dir.is_dir() else []:
+    for folder in (
+        sorted(p for p in events_dir.iterdir() if p.is_dir()) if events_dir.is_dir() else []
+    ):
         if not EVENT_NAME_RE.match(folder.name):
             raise SchemaRegistryError(
                 f"{folder}: {folder.name!r} is not a dotted lower-case event name (e.g. search.query)."
@@ -117,7 +125,9 @@ def load_registry(root: Path | None = None) -> Registry:
             key = f"events/{folder.name}/v{version}"
             events[(folder.name, version)] = _contract(root, path, key, folder.name, version)
     if not events:
-        raise SchemaRegistryError(f"{events_dir}: no event schemas found; add events/<name>/v1.schema.json.")
+        raise SchemaRegistryError(
+            f"{events_dir}: no event schemas found; add events/<name>/v1.schema.json."
+        )
     return Registry(root=root, envelope=envelope, events=events)
 
 
@@ -183,5 +193,7 @@ def drift_problems(registry: Registry, *, ignore_new: bool = False) -> list[str]
                 )
     if not ignore_new:
         for key in sorted(set(current) - set(locked)):
-            problems.append(f"schemas/{key}.schema.json is not in {LOCK_FILE}: run `lakehouse schemas lock` and commit it.")
+            problems.append(
+                f"schemas/{key}.schema.json is not in {LOCK_FILE}: run `lakehouse schemas lock` and commit it."
+            )
     return problems

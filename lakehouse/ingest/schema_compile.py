@@ -114,7 +114,12 @@ def _invalid_expr(em: _Emitter, schema: dict[str, Any], var: str, where: str) ->
         # A bare const/enum of strings: "must be one of these strings".
         values = (schema["const"],) if "const" in schema else tuple(schema.get("enum", ()))
         rest = schema.keys() - {"const", "enum", "title", "description", "$comment", "examples"}
-        if values and not rest and len(schema.keys() & {"const", "enum"}) == 1 and all(type(v) is str for v in values):
+        if (
+            values
+            and not rest
+            and len(schema.keys() & {"const", "enum"}) == 1
+            and all(type(v) is str for v in values)
+        ):
             return f"(type({var}) is not str or {var} not in {em.const(frozenset(values))})"
         return None
     types = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
@@ -154,7 +159,14 @@ def _valid_expr(em: _Emitter, schema: Any, var: str, where: str) -> str | None:
     schemas (leaf properties, required, const/enum leaves). None otherwise."""
     if schema is True or schema == {}:
         return "True"
-    if not isinstance(schema, dict) or not schema.keys() <= {"properties", "required", "type", "title", "description", "$comment"}:
+    if not isinstance(schema, dict) or not schema.keys() <= {
+        "properties",
+        "required",
+        "type",
+        "title",
+        "description",
+        "$comment",
+    }:
         return None
     if schema.get("type", "object") != "object":
         return None
@@ -229,7 +241,9 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
     if "maxLength" in schema:
         str_checks.append(f"len({var}) > {int(schema['maxLength'])}")
     if "pattern" in schema:
-        str_checks.append(f"{em.const(_regex(schema['pattern'], where).search, 'P')}({var}) is None")
+        str_checks.append(
+            f"{em.const(_regex(schema['pattern'], where).search, 'P')}({var}) is None"
+        )
     if str_checks:
         em.emit(depth, f"if type({var}) is str and ({' or '.join(str_checks)}):")
         em.emit(depth + 1, "return False")
@@ -260,7 +274,11 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
             nullable = isinstance(psch, dict) and "null" in (
                 [psch.get("type")] if isinstance(psch.get("type"), str) else psch.get("type") or []
             )
-            leaf_p = _invalid_expr(em, psch, pv, f"{where}/properties/{pname}") if isinstance(psch, dict) else None
+            leaf_p = (
+                _invalid_expr(em, psch, pv, f"{where}/properties/{pname}")
+                if isinstance(psch, dict)
+                else None
+            )
             if leaf_p is not None and (nullable or pname in required):
                 # Missing and null are both fine (nullable) or impossible (required): no sentinel.
                 _check_keywords(psch, f"{where}/properties/{pname}")
@@ -283,7 +301,10 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
         em.emit(depth + 3, "return False")
 
     if "if" in schema:
-        exprs = [_valid_expr(em, schema.get(k, True), var, f"{where}/{k}") for k in ("if", "then", "else")]
+        exprs = [
+            _valid_expr(em, schema.get(k, True), var, f"{where}/{k}")
+            for k in ("if", "then", "else")
+        ]
         if all(e is not None for e in exprs):
             em.emit(depth, f"if not (({exprs[1]}) if ({exprs[0]}) else ({exprs[2]})):")
             em.emit(depth + 1, "return False")

@@ -32,7 +32,9 @@ REASONS = (
 )
 # Identifiers must never carry PII: redacting one would merge unrelated users.
 IDENTIFIER_FIELDS = ("anon_id", "user_id", "session_id", "device_id")
-RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+RFC3339_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def parse_event_ts(value: str) -> datetime | None:
 class Validator:
     """Validates decoded events against a registry; thread-safe and reusable."""
 
-    def __init__(self, registry: Registry | None = None, limits: IngestLimits | None = None) -> None:
+    def __init__(
+        self, registry: Registry | None = None, limits: IngestLimits | None = None
+    ) -> None:
         self.registry = registry or default_registry()
         self.limits = limits or IngestLimits()
         self._envelope = self.registry.envelope

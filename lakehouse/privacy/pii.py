@@ -26,6 +26,7 @@ def pii_kind(text: str) -> str | None:
         return "phone"
     return None
 
+
 ANY_PII_RE = re.compile(f"{EMAIL_RE.pattern}|{PHONE_RE.pattern}")
 
 

@@ -1,0 +1,149 @@
+"""Durability under crashes and concurrency (ING-6, LAKE-1): real processes, kill -9."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from lakehouse.ingest.logfile import AppendLog, list_sealed, recover
+from tests.conftest import Server
+from tests.ingest.lakeread import bronze_lines, raw_event
+
+
+def _hammer(
+    srv: Server, make_events, stop: threading.Event, acked: list[bytes], errors: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    with httpx.Client(timeout=10) as client:
+        while not stop.is_set():
+            batch = make_events(20)
+            raws = [orjson.dumps(e) for e in batch]
+            try:
+                r = client.post(srv.url + "/e", content=b"[" + b",".join(raws) + b"]")
+            except httpx.TransportError:
+                return  # the server died mid-request: nothing acknowledged
+            if r.status_code == 200:
+                assert r.json()["accepted"] == 20
+                acked.extend(raws)
+            else:
+                errors.append(f"{r.status_code} {r.text}")
+
+
+@pytest.mark.fault
+def test_kill_9_under_load_loses_no_acknowledged_event(
+    start_server: Callable[..., Server], make_events
+) -> None:  # type: ignore[no-untyped-def]
+    srv = start_server(workers=2)
+    stop = threading.Event()
+    acked: list[bytes] = []
+    errors: list[str] = []
+    clients = [
+        threading.Thread(target=_hammer, args=(srv, make_events, stop, acked, errors))
+        for _ in range(4)
+    ]
+    for t in clients:
+        t.start()
+    time.sleep(2.0)
+    srv.kill9()  # every worker, mid-flight, no graceful shutdown
+    stop.set()
+    for t in clients:
+        t.join(15)
+    assert not errors
+    assert len(acked) > 200, "the load should have been acknowledged many times before the kill"
+    # A restart seals what the dead workers left in _inflight.
+    srv2 = start_server(workers=1)
+    srv2.stop()
+    lines = bronze_lines(srv.home)
+    for line in lines:
+        orjson.loads(line)  # no torn line survives recovery
+    landed = {raw_event(x) for x in lines}
+    missing = [a for a in acked if a not in landed]
+    assert missing == [], f"{len(missing)} acknowledged events missing from Bronze"
+
+
+@pytest.mark.fault
+def test_two_workers_write_whole_lines_without_interleaving(
+    start_server: Callable[..., Server], make_events
+) -> None:  # type: ignore[no-untyped-def]
+    srv = start_server(workers=2)
+    stop = threading.Event()
+    acked: list[bytes] = []
+    errors: list[str] = []
+    clients = [
+        threading.Thread(target=_hammer, args=(srv, make_events, stop, acked, errors))
+        for _ in range(6)
+    ]
+    for t in clients:
+        t.start()
+    time.sleep(2.0)
+    stop.set()
+    for t in clients:
+        t.join(15)
+    srv.stop()
+    assert not errors
+    lines = bronze_lines(srv.home)
+    assert sorted(raw_event(x) for x in lines) == sorted(acked)  # each exactly once, whole
+    writers = {f.rel.rsplit("/", 1)[1] for f in list_sealed(srv.home / "bronze")}
+    assert len(writers) >= 2, "both workers should have written their own files"
+
+
+def test_recovery_drops_only_a_torn_tail_and_seals(tmp_path: Path) -> None:
+    log = AppendLog(tmp_path, "evt")
+    now = 1_790_000_000.0  # 2026-09-21T14:13:20Z
+    log.write(b'{"a":1}\n{"a":2}\n', now, 2)
+    log.sync()
+    part = next((tmp_path / "_inflight").iterdir())
+    with open(part, "ab") as fh:  # a crash mid-write leaves half a line
+        fh.write(b'{"a":')
+    os.close(log._fd)  # type: ignore[arg-type]  # the process "dies": its lock goes away
+    log._fd = None
+    (sealed,) = recover(tmp_path)
+    assert (
+        sealed.rel
+        == f"event_dt=2026-09-21/hour=14/{part.name.split('-')[0]}-{part.name.split('-')[1]}.ndjson"
+    )
+    assert sealed.path.read_bytes() == b'{"a":1}\n{"a":2}\n'
+    assert (sealed.lines, sealed.bytes) == (2, 16)
+    assert list_sealed(tmp_path, verify=True) == [sealed]
+    assert recover(tmp_path) == []  # idempotent
+
+
+def test_recovery_leaves_a_live_writers_file_alone(tmp_path: Path) -> None:
+    log = AppendLog(tmp_path, "evt")
+    log.write(b'{"a":1}\n', 1_790_000_000.0, 1)
+    assert recover(tmp_path) == []  # flock held by a live writer
+    log.close()
+    assert len(list_sealed(tmp_path)) == 1
+
+
+def test_files_roll_by_hour_and_size(tmp_path: Path) -> None:
+    log = AppendLog(tmp_path, "evt", roll_bytes=20)
+    t = 1_790_000_000.0
+    log.write(b'{"n":1}\n', t, 1)
+    log.write(b'{"n":2}\n', t, 1)
+    log.write(b'{"n":3}\n', t, 1)  # 24 bytes would exceed 20: new file
+    log.write(b'{"n":4}\n', t + 3600, 1)  # next hour: new file in the next partition
+    log.close()
+    files = list_sealed(tmp_path, verify=True)
+    assert [(f.rel.split("/")[1], f.lines) for f in files] == [
+        ("hour=14", 2),
+        ("hour=14", 1),
+        ("hour=15", 1),
+    ]
+
+
+def test_a_modified_sealed_file_fails_verification(tmp_path: Path) -> None:
+    log = AppendLog(tmp_path, "evt")
+    log.write(b'{"a":1}\n', 1_790_000_000.0, 1)
+    (f,) = [log.seal()]
+    assert f is not None
+    os.chmod(f.path, 0o644)
+    f.path.write_bytes(b'{"a":2}\n')
+    with pytest.raises(Exception, match="checksum"):
+        list_sealed(tmp_path, verify=True)
