@@ -18,9 +18,10 @@ from lakehouse.errors import LakehouseError
 
 # (module, attribute) of every command group/command, in `--help` order.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    # ("lakehouse.simulate.cli", "generate"),
+    ("lakehouse.simulate.cli", "generate"),
     ("lakehouse.ingest.cli", "load"),
     ("lakehouse.ingest.cli", "serve"),
+    ("lakehouse.ingest.cli", "send"),
     ("lakehouse.ingest.cli", "schemas"),
     ("lakehouse.ingest.cli", "dlq"),
 )

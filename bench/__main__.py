@@ -1,0 +1,39 @@
+"""`python -m bench [--events N] [--stages a,b]` — run benchmarks, print and save the table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import ROOT, Context, console, print_table
+
+# Stage modules in pipeline order; each has run(ctx) -> list[Row].
+STAGES = ["ingest"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=200_000, help="generated events per run (default 200k)")
+    ap.add_argument("--stages", default=",".join(STAGES), help=f"comma list of {STAGES}")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as tmp:
+        ctx = Context(Path(tmp), args.events)
+        started = time.perf_counter()
+        for name in args.stages.split(","):
+            console.rule(f"stage: {name}")
+            ctx.rows += importlib.import_module(f"bench.{name}").run(ctx)
+        title = f"Lakehouse bench — {args.events:,} generated events, {platform.node()}, {time.perf_counter() - started:.0f} s"
+        md = print_table(ctx.rows, title)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    out = ROOT / "bench" / "results" / f"{stamp}-{args.events}.md"
+    out.write_text(f"# {title}\n\n{md}\n")
+    console.print(f"saved {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

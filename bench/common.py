@@ -1,0 +1,104 @@
+"""Shared benchmark plumbing: a generated dataset, result rows, the printed table."""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+console = Console()
+
+
+@dataclass
+class Row:
+    stage: str
+    events: int
+    seconds: float
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    ratio: float | None = None  # against the floor measured in the same run
+    ratio_label: str = ""
+    target: str = ""
+    peak_rss_mb: float | None = None
+    note: str = ""
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Context:
+    workdir: Path
+    events: int
+    seed: int = 7
+    rows: list[Row] = field(default_factory=list)
+    _dataset: Path | None = None
+
+    def dataset(self) -> Path:
+        """One generated NDJSON file per run, shared by every stage."""
+        if self._dataset is None:
+            from lakehouse.simulate import generate
+
+            out = self.workdir / f"events-{self.events}.ndjson"
+            t = time.perf_counter()
+            generate(self.events, self.seed, out)
+            console.print(f"generated {self.events:,} events in {time.perf_counter() - t:.1f} s → {out}")
+            self._dataset = out
+        return self._dataset
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def lakehouse(*args: str, home: Path, **kw: object) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
+    return subprocess.Popen([sys.executable, "-m", "lakehouse.cli", *args], env=env, cwd=ROOT, **kw)  # type: ignore[call-overload]
+
+
+def wait_healthy(url: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+def children_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def fmt(v: float | None, spec: str) -> str:
+    return "" if v is None else format(v, spec)
+
+
+def print_table(rows: list[Row], title: str) -> str:
+    table = Table(title=title)
+    for col in ("stage", "events", "wall s", "events/s", "p50 ms", "p99 ms", "vs floor", "target", "peak RSS MB", "note"):
+        table.add_column(col, justify="left" if col in ("stage", "target", "note", "vs floor") else "right")
+    lines = ["| stage | events | wall s | events/s | p50 ms | p99 ms | vs floor | target | peak RSS MB | note |", "|" + "---|" * 10]
+    for r in rows:
+        ratio = f"{r.ratio:.2f} {r.ratio_label}".strip() if r.ratio is not None else ""
+        cells = [r.stage, f"{r.events:,}", f"{r.seconds:.2f}", f"{r.events_per_s:,.0f}", fmt(r.p50_ms, ".1f"),
+                 fmt(r.p99_ms, ".1f"), ratio, r.target, fmt(r.peak_rss_mb, ".0f"), r.note]  # fmt: skip
+        table.add_row(*cells)
+        lines.append("| " + " | ".join(cells) + " |")
+    console.print(table)
+    return "\n".join(lines)
