@@ -82,23 +82,47 @@ def serve(settings: Settings, host: str, port: int, workers: int, bench_bare: bo
 
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Base URL of a running `lakehouse serve`.")
-@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 500), help="Events per request.")
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="Requests in flight.")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Base URL of a running `lakehouse serve`.",
+)
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Events per request.",
+)
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Requests in flight.",
+)
 def send(path: Path, url: str, batch: int, concurrency: int) -> None:
     """Replay an NDJSON file to a running ingest endpoint in batches (as clients would),
     retrying safely, and print accepted and rejected counts by reason."""
     from lakehouse.ingest.client import send_file
 
-    lines = sum(1 for _ in open(path, "rb")) if path.is_file() else 0
+    lines = 0
+    if path.is_file():
+        with open(path, "rb") as fh:
+            lines = sum(1 for _ in fh)
     with Progress(
         "[progress.description]{task.description}", BarColumn(), "{task.completed:,}/{task.total:,} events",
         TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
     ) as progress:  # fmt: skip
         task = progress.add_task("sending", total=lines)
-        res = send_file(path, url, batch, concurrency, on_progress=lambda n: progress.advance(task, n))
+        res = send_file(
+            path, url, batch, concurrency, on_progress=lambda n: progress.advance(task, n)
+        )
     total = res.accepted + sum(res.rejected.values())
-    console.print(f"{res.requests:,} requests, {total / res.seconds if res.seconds else 0:,.0f} events/s")
+    console.print(
+        f"{res.requests:,} requests, {total / res.seconds if res.seconds else 0:,.0f} events/s"
+    )
     table = Table("outcome", "events")
     table.add_row("accepted", f"{res.accepted:,}")
     for reason, n in sorted(res.rejected.items()):

@@ -69,10 +69,14 @@ def send_file(
             body, n = item
             for attempt in range(5):  # retries are safe: duplicates collapse in Silver (ING-6)
                 try:
-                    r = client.post(endpoint, content=body, headers={"content-type": "application/json"})
+                    r = client.post(
+                        endpoint, content=body, headers={"content-type": "application/json"}
+                    )
                 except httpx.TransportError as exc:
                     if attempt == 4:
-                        raise IngestError(f"cannot reach {endpoint}: {exc}; is `lakehouse serve` running?") from exc
+                        raise IngestError(
+                            f"cannot reach {endpoint}: {exc}; is `lakehouse serve` running?"
+                        ) from exc
                     time.sleep(0.2 * 2**attempt)
                     continue
                 if r.status_code != 503:
