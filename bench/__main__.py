@@ -18,7 +18,9 @@ STAGES = ["ingest"]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--events", type=int, default=200_000, help="generated events per run (default 200k)")
+    ap.add_argument(
+        "--events", type=int, default=200_000, help="generated events per run (default 200k)"
+    )
     ap.add_argument("--stages", default=",".join(STAGES), help=f"comma list of {STAGES}")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as tmp:

@@ -53,7 +53,9 @@ class Context:
             out = self.workdir / f"events-{self.events}.ndjson"
             t = time.perf_counter()
             generate(self.events, self.seed, out)
-            console.print(f"generated {self.events:,} events in {time.perf_counter() - t:.1f} s → {out}")
+            console.print(
+                f"generated {self.events:,} events in {time.perf_counter() - t:.1f} s → {out}"
+            )
             self._dataset = out
         return self._dataset
 
@@ -91,9 +93,25 @@ def fmt(v: float | None, spec: str) -> str:
 
 def print_table(rows: list[Row], title: str) -> str:
     table = Table(title=title)
-    for col in ("stage", "events", "wall s", "events/s", "p50 ms", "p99 ms", "vs floor", "target", "peak RSS MB", "note"):
-        table.add_column(col, justify="left" if col in ("stage", "target", "note", "vs floor") else "right")
-    lines = ["| stage | events | wall s | events/s | p50 ms | p99 ms | vs floor | target | peak RSS MB | note |", "|" + "---|" * 10]
+    for col in (
+        "stage",
+        "events",
+        "wall s",
+        "events/s",
+        "p50 ms",
+        "p99 ms",
+        "vs floor",
+        "target",
+        "peak RSS MB",
+        "note",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("stage", "target", "note", "vs floor") else "right"
+        )
+    lines = [
+        "| stage | events | wall s | events/s | p50 ms | p99 ms | vs floor | target | peak RSS MB | note |",
+        "|" + "---|" * 10,
+    ]
     for r in rows:
         ratio = f"{r.ratio:.2f} {r.ratio_label}".strip() if r.ratio is not None else ""
         cells = [r.stage, f"{r.events:,}", f"{r.seconds:.2f}", f"{r.events_per_s:,.0f}", fmt(r.p50_ms, ".1f"),

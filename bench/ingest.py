@@ -18,7 +18,15 @@ from pathlib import Path
 
 import orjson
 
-from bench.common import Context, Row, children_peak_rss_mb, console, free_port, lakehouse, wait_healthy
+from bench.common import (
+    Context,
+    Row,
+    children_peak_rss_mb,
+    console,
+    free_port,
+    lakehouse,
+    wait_healthy,
+)
 
 BATCH = 50
 BODIES = 400  # distinct bodies wrk cycles through (20k events)
@@ -37,7 +45,10 @@ def _lua(dataset: Path, out: Path) -> Path:
             events.append(line.rstrip(b"\n"))
             if len(events) >= BATCH * BODIES:
                 break
-    bodies = [b"[" + b",".join(events[i : i + BATCH]) + b"]" for i in range(0, len(events) - BATCH + 1, BATCH)]
+    bodies = [
+        b"[" + b",".join(events[i : i + BATCH]) + b"]"
+        for i in range(0, len(events) - BATCH + 1, BATCH)
+    ]
     lua = ["bodies = {"]
     lua += ["[==[" + b.decode() + "]==]," for b in bodies]
     lua += ["}", "n = 0", "request = function()", "  n = n + 1",
@@ -79,25 +90,44 @@ def run(ctx: Context) -> list[Row]:
         wait_healthy(url)
         _wrk(url + "/_bare", script, 2)  # warm both workers
         _wrk(url + "/e", script, 2)
-        console.print(f"wrk: {CONNECTIONS} connections, {DURATION_S} s per endpoint, {BATCH}-event batches")
+        console.print(
+            f"wrk: {CONNECTIONS} connections, {DURATION_S} s per endpoint, {BATCH}-event batches"
+        )
         bare_rps, b50, b99, bnote = _wrk(url + "/_bare", script, DURATION_S)
         rps, p50, p99, note = _wrk(url + "/e", script, DURATION_S)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
-    bare = Row("ingest floor: bare endpoint (parse+append)", int(bare_rps * BATCH * DURATION_S), DURATION_S, b50, b99, note=bnote)
+    bare = Row(
+        "ingest floor: bare endpoint (parse+append)",
+        int(bare_rps * BATCH * DURATION_S),
+        DURATION_S,
+        b50,
+        b99,
+        note=bnote,
+    )
     full = Row("ingest HTTP POST /e, 2 workers (validate+fsync)", int(rps * BATCH * DURATION_S), DURATION_S, p50, p99,
                ratio=rps / bare_rps, ratio_label="of bare", target="≥0.5 of bare, ≥40k ev/s, p99<50ms", note=note)  # fmt: skip
     rows += [bare, full]
 
     load_home = ctx.workdir / "load-lake"
     t = time.perf_counter()
-    p = lakehouse("load", str(dataset), home=load_home, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    p = lakehouse(
+        "load", str(dataset), home=load_home, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     out, _ = p.communicate()
     secs = time.perf_counter() - t
     if p.returncode != 0:
         raise RuntimeError(f"lakehouse load failed: {out!r}")
     counts = dict(kv.split("=") for kv in out.decode().split())
     n = int(counts["accepted"]) + int(counts["rejected"])
-    rows.append(Row("bulk `lakehouse load` (1 core)", n, secs, peak_rss_mb=children_peak_rss_mb(), note=out.decode().strip()))
+    rows.append(
+        Row(
+            "bulk `lakehouse load` (1 core)",
+            n,
+            secs,
+            peak_rss_mb=children_peak_rss_mb(),
+            note=out.decode().strip(),
+        )
+    )
     return rows
