@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
-console = Console()
+console = Console(width=180)
 
 
 @dataclass

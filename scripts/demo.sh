@@ -31,3 +31,18 @@ trap - EXIT
 step "Bronze and dead letters"
 echo "Bronze files: $(find "$LAKEHOUSE_HOME/bronze" -name 'evt-*.ndjson' | wc -l) under $LAKEHOUSE_HOME/bronze"
 $LH dlq stats
+
+step "refine Bronze → Silver (Iceberg lake.events)"
+$LH refine
+
+step "build Gold with dbt (DuckDB at $LAKEHOUSE_HOME/gold.duckdb)"
+$LH build
+
+step "Gold at a glance"
+$LH query "select count(*) as orders, sum(amount_cents) / 100 as gmv from fact_orders"
+$LH query "select * from kpi_gmv_daily order by order_dt desc, gmv_cents desc limit 5"
+
+if [ -n "${DEMO_NO_DASHBOARD:-}" ]; then exit 0; fi
+step "dashboard: http://127.0.0.1:$DASH_PORT  (Ctrl-C to stop)"
+exec "$BIN/streamlit" run app_streamlit.py --server.address 127.0.0.1 --server.port "$DASH_PORT" \
+  --server.headless true --browser.gatherUsageStats false
