@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -20,6 +21,14 @@ from lakehouse.config import Settings
 from lakehouse.errors import SchemaRegistryError
 
 console = Console(stderr=True)
+
+
+def _progress(*columns: str | ProgressColumn) -> Progress:
+    """A progress bar on stderr, shown only on a terminal (CI logs stay clean)."""
+    return Progress(
+        "[progress.description]{task.description}", BarColumn(), *columns, TimeRemainingColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )  # fmt: skip
 
 
 @click.command()
@@ -32,10 +41,7 @@ def load(settings: Settings, paths: tuple[Path, ...]) -> None:
     from lakehouse.ingest.loader import load_files
 
     total = sum(p.stat().st_size for p in paths if p.is_file())
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
-    ) as progress:  # fmt: skip
+    with _progress(DownloadColumn(), TransferSpeedColumn()) as progress:
         task = progress.add_task("loading", total=total)
         result = load_files(settings, list(paths), on_progress=lambda n: progress.advance(task, n))
     rate = (result.accepted + result.rejected) / result.seconds if result.seconds else 0.0
@@ -111,10 +117,7 @@ def send(path: Path, url: str, batch: int, concurrency: int) -> None:
     if path.is_file():
         with open(path, "rb") as fh:
             lines = sum(1 for _ in fh)
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), "{task.completed:,}/{task.total:,} events",
-        TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
-    ) as progress:  # fmt: skip
+    with _progress("{task.completed:,}/{task.total:,} events") as progress:
         task = progress.add_task("sending", total=lines)
         res = send_file(
             path, url, batch, concurrency, on_progress=lambda n: progress.advance(task, n)

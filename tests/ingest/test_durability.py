@@ -35,30 +35,39 @@ def _hammer(
                 errors.append(f"{r.status_code} {r.text}")
 
 
+def _under_load(srv: Server, make_events, clients: int, seconds: float, crash: bool) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """Post from `clients` threads for `seconds`, then kill -9 (crash) or stop gracefully.
+    Returns every event (as sent) that was acknowledged with a 200."""
+    stop = threading.Event()
+    acked: list[bytes] = []
+    errors: list[str] = []
+    threads = [
+        threading.Thread(target=_hammer, args=(srv, make_events, stop, acked, errors))
+        for _ in range(clients)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    if crash:
+        srv.kill9()  # every worker, mid-flight, no graceful shutdown
+    stop.set()
+    for t in threads:
+        t.join(15)
+    if not crash:
+        srv.stop()
+    assert not errors
+    return acked
+
+
 @pytest.mark.fault
 def test_kill_9_under_load_loses_no_acknowledged_event(
     start_server: Callable[..., Server], make_events
 ) -> None:  # type: ignore[no-untyped-def]
     srv = start_server(workers=2)
-    stop = threading.Event()
-    acked: list[bytes] = []
-    errors: list[str] = []
-    clients = [
-        threading.Thread(target=_hammer, args=(srv, make_events, stop, acked, errors))
-        for _ in range(4)
-    ]
-    for t in clients:
-        t.start()
-    time.sleep(2.0)
-    srv.kill9()  # every worker, mid-flight, no graceful shutdown
-    stop.set()
-    for t in clients:
-        t.join(15)
-    assert not errors
+    acked = _under_load(srv, make_events, clients=4, seconds=2.0, crash=True)
     assert len(acked) > 200, "the load should have been acknowledged many times before the kill"
     # A restart seals what the dead workers left in _inflight.
-    srv2 = start_server(workers=1)
-    srv2.stop()
+    start_server(workers=1).stop()
     lines = bronze_lines(srv.home)
     for line in lines:
         orjson.loads(line)  # no torn line survives recovery
@@ -72,21 +81,7 @@ def test_two_workers_write_whole_lines_without_interleaving(
     start_server: Callable[..., Server], make_events
 ) -> None:  # type: ignore[no-untyped-def]
     srv = start_server(workers=2)
-    stop = threading.Event()
-    acked: list[bytes] = []
-    errors: list[str] = []
-    clients = [
-        threading.Thread(target=_hammer, args=(srv, make_events, stop, acked, errors))
-        for _ in range(6)
-    ]
-    for t in clients:
-        t.start()
-    time.sleep(2.0)
-    stop.set()
-    for t in clients:
-        t.join(15)
-    srv.stop()
-    assert not errors
+    acked = _under_load(srv, make_events, clients=6, seconds=2.0, crash=False)
     lines = bronze_lines(srv.home)
     assert sorted(raw_event(x) for x in lines) == sorted(acked)  # each exactly once, whole
     writers = {f.rel.rsplit("/", 1)[1] for f in list_sealed(srv.home / "bronze")}
