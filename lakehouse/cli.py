@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.ingest.cli", "send"),
     ("lakehouse.ingest.cli", "schemas"),
     ("lakehouse.ingest.cli", "dlq"),
+    ("lakehouse.silver.cli", "refine"),
 )
 
 

@@ -1,0 +1,138 @@
+"""Committing a refine batch's Parquet files to `lake.events`, and finding out later
+whether a batch committed.
+
+DuckDB writes the files (much faster than pyiceberg's writer, SPEC §0); pyiceberg
+only records them: one fast-append snapshot per batch whose summary carries
+`lakehouse.refine-batch = <batch id>`. The catalog swap of the metadata pointer is
+atomic, so after a crash the batch either is in the table or is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.io.pyarrow import (
+    compute_statistics_plan,
+    data_file_statistics_from_parquet_metadata,
+    parquet_path_to_id_mapping,
+)
+from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+from pyiceberg.table import Table
+
+from lakehouse.errors import PipelineError
+from lakehouse.silver.tables import REFINE_BATCH_PROPERTY
+
+COMMIT_RETRIES = 5
+
+
+def local_path(uri: str) -> Path:
+    """A table location or file path as a local path (the warehouse is local for now)."""
+    if uri.startswith("file://"):
+        return Path(uri.removeprefix("file://"))
+    if "://" in uri:
+        raise PipelineError(f"{uri}: only a local warehouse is supported by refine for now.")
+    return Path(uri)
+
+
+def file_uri(path: Path) -> str:
+    """The URI recorded in the table for a local file (not percent-encoded, like pyiceberg's)."""
+    return f"file://{path.resolve()}"
+
+
+def data_dir(table: Table) -> Path:
+    return local_path(table.location()) / "data"
+
+
+def _data_file(table: Table, path: Path) -> DataFile:
+    """A DataFile (partition, counts, bounds) from a Parquet file's footer.
+
+    Like pyiceberg's `add_files`, minus its schema check: DuckDB marks every Parquet
+    column optional, so a required column is checked for nulls here instead.
+    """
+    meta = table.metadata
+    schema = meta.schema()
+    parquet = pq.read_metadata(path)
+    stats = data_file_statistics_from_parquet_metadata(
+        parquet_metadata=parquet,
+        stats_columns=compute_statistics_plan(schema, meta.properties),
+        parquet_column_mapping=parquet_path_to_id_mapping(schema),
+    )
+    df = DataFile.from_args(
+        content=DataFileContent.DATA,
+        file_path=file_uri(path),
+        file_format=FileFormat.PARQUET,
+        partition=stats.partition(meta.spec(), schema),
+        file_size_in_bytes=os.path.getsize(path),
+        sort_order_id=None,
+        spec_id=meta.default_spec_id,
+        equality_ids=None,
+        key_metadata=None,
+        **stats.to_serialized_dict(),
+    )
+    for field in schema.fields:
+        if field.required and df.null_value_counts.get(field.field_id, 0):
+            raise PipelineError(
+                f"{path}: required column {field.name} has nulls; the batch was not committed."
+            )
+    return df
+
+
+def commit_batch(table: Table, paths: Sequence[str], batch_id: str) -> int:
+    """Append `paths` to `table` as one snapshot tagged with `batch_id`; its snapshot id.
+
+    A concurrent commit by another writer (e.g. a DSAR delete) is retried on the
+    refreshed table; the files stay valid because refine alone adds rows.
+    """
+    files = [_data_file(table, Path(p)) for p in paths]
+    for attempt in range(COMMIT_RETRIES):
+        try:
+            with table.transaction() as tx:
+                update = tx.update_snapshot(snapshot_properties={REFINE_BATCH_PROPERTY: batch_id})
+                with update.fast_append() as append:
+                    for df in files:
+                        append.append_data_file(df)
+            break
+        except CommitFailedException:
+            if attempt == COMMIT_RETRIES - 1:
+                raise
+            table.refresh()
+    snapshot = table.current_snapshot()
+    assert snapshot is not None
+    return snapshot.snapshot_id
+
+
+def committed_batches(table: Table, batch_ids: Iterable[str]) -> set[str]:
+    """The subset of `batch_ids` that some snapshot of `table` recorded."""
+    wanted = set(batch_ids)
+    found = set()
+    for snap in table.snapshots():
+        tag = (
+            snap.summary.additional_properties.get(REFINE_BATCH_PROPERTY) if snap.summary else None
+        )
+        if tag in wanted:
+            found.add(tag)
+    return found
+
+
+def batch_files_on_disk(table: Table, batch_id: str) -> list[Path]:
+    """Parquet files written for `batch_id` (committed or not)."""
+    root = data_dir(table)
+    return sorted(root.glob(f"*/rb-{batch_id}-*.parquet")) if root.is_dir() else []
+
+
+def remove_batch_files(table: Table, batch_id: str) -> None:
+    """Delete the files of a batch that was not (and will not be) committed."""
+    for path in batch_files_on_disk(table, batch_id):
+        path.unlink(missing_ok=True)
+
+
+def referenced(table: Table, paths: Sequence[Path]) -> bool:
+    """True when the table's current snapshot references any of `paths`."""
+    if not paths or table.current_snapshot() is None:
+        return False
+    uris = {file_uri(p) for p in paths}
+    return any(task.file.file_path in uris for task in table.scan().plan_files())

@@ -1,0 +1,432 @@
+"""Bronze NDJSON → Silver rows → Parquet data files of `lake.events`, in DuckDB.
+
+One batch of sealed Bronze files is read once:
+
+1. `parse`: `read_ndjson` (the `event` column as JSON) → one `json_transform` → the
+   Silver columns, as Arrow, in scan order (file, then line: DuckDB keeps insertion
+   order), so a row's position is its place in the batch.
+2. `keys` + `select_new`: the first received copy (received_at, then position) of
+   each event_id, minus ids already in Silver, as a keep-mask over the rows.
+3. `write`: the kept rows, one Parquet file per `event_dt` (`parquet.write_partitions`),
+   named `rb-<batch>-<uuid>.parquet` so files of a batch that never committed can be
+   found and removed.
+
+Rows with undeclared fields (Bronze `_unknown_fields`, ING-4), a PII-prefilter hit or
+a float in the payload (and, after a failed map cast, a duplicated payload key) are
+flagged in SQL; Python (`clean.EventCleaner`) rewrites just those and DuckDB parses
+them again. They are rare, and no per-event Python runs for the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyiceberg.schema import Schema
+from pyiceberg.types import (
+    BooleanType,
+    DateType,
+    DoubleType,
+    IcebergType,
+    IntegerType,
+    LongType,
+    MapType,
+    NestedField,
+    StringType,
+    TimestamptzType,
+)
+
+from lakehouse.errors import PipelineError
+from lakehouse.ingest.logfile import SealedFile
+from lakehouse.ingest.registry import Registry
+from lakehouse.ingest.validate import IDENTIFIER_FIELDS
+from lakehouse.silver.clean import EventCleaner
+from lakehouse.silver.duck import connect
+from lakehouse.silver.parquet import write_partitions
+from lakehouse.silver.redact import PII_PREFILTER
+from lakehouse.silver.tables import Column, object_fields, silver_columns
+
+# Envelope fields whose validated shape cannot hold an e-mail or phone number: ingest
+# rejects PII in identifiers (`pii_detected`), the rest are patterns/enums/timestamps.
+# Every other string (page_path, referrer, city, utm_*, click_token, payload…) is scanned.
+_NO_PII_FIELDS = frozenset(
+    {"event_id", "event_name", "event_ts", "source", "country", *IDENTIFIER_FIELDS}
+)
+# A JSON number DuckDB would print with ".0" or an exponent (the payload map wants
+# integers without ".0"); matched on the payload's JSON text, false hits only cost time.
+_FLOAT_NUMBER = r"[:\[,]-?[0-9]+(?:\.0+|(?:\.[0-9]+)?[eE][+-]?[0-9]+)[,}\]]"
+_LOADED_AT = "silver_loaded_at"
+# Iceberg codec names → DuckDB COMPRESSION values.
+_CODECS = {
+    "zstd": "zstd",
+    "snappy": "snappy",
+    "gzip": "gzip",
+    "uncompressed": "uncompressed",
+    "lz4": "lz4_raw",
+}
+_DUCK_TYPES: tuple[tuple[type[IcebergType], str], ...] = (
+    (StringType, "VARCHAR"),
+    (IntegerType, "INTEGER"),
+    (LongType, "BIGINT"),
+    (DoubleType, "DOUBLE"),
+    (BooleanType, "BOOLEAN"),
+    (TimestamptzType, "TIMESTAMPTZ"),
+    (DateType, "DATE"),
+)
+_KIND_DUCK = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
+
+
+def q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_list(items: Sequence[str]) -> str:
+    """A VARCHAR[] literal."""
+    return "[" + ", ".join(q(i) for i in items) + "]::VARCHAR[]"
+
+
+def _duck_type(typ: IcebergType) -> str:
+    if isinstance(typ, MapType):
+        return "MAP(VARCHAR, VARCHAR)"
+    for cls, name in _DUCK_TYPES:
+        if isinstance(typ, cls):
+            return name
+    raise PipelineError(
+        f"lake.events has a column of type {typ} that refine cannot write; drop or migrate it."
+    )
+
+
+def _ts(expr: str) -> str:
+    # RFC 3339 allows a lower-case 't'/'z' that DuckDB's cast rejects; retry upper-cased.
+    return f"coalesce(try_cast({expr} AS TIMESTAMPTZ), try_cast(upper({expr}) AS TIMESTAMPTZ))"
+
+
+def _field_expr(col: Column, typ: str, struct: str) -> str:
+    """SQL for `col` read from the parsed event `struct`."""
+    src = f"{struct}.{ident(col.path[0])}"
+    if col.kind == "map":
+        return f"CAST({src} AS MAP(VARCHAR, VARCHAR))"
+    if len(col.path) > 1:
+        path = q("$." + ".".join(json.dumps(p) for p in col.path[1:]))
+        if col.kind == "string":
+            return f"json_extract_string({src}, {path})"
+        if col.kind == "json":
+            return f"CAST(json_extract({src}, {path}) AS VARCHAR)"
+        if col.kind == "timestamptz":
+            return _ts(f"json_extract_string({src}, {path})")
+        return f"try_cast(json_extract({src}, {path}) AS {typ})"
+    if col.kind == "timestamptz":
+        return _ts(src)
+    return f"CAST({src} AS {typ})"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The event ids of a batch, in the temp table `refine_keys`."""
+
+    rows: int
+    distinct: int  # distinct event_ids (rows - distinct = copies within the batch)
+    dates: list[date]  # event_dt values present: the partitions to dedup against
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A batch's lines as Silver rows, in file-then-line order."""
+
+    rows: pa.Table  # every line; flagged ones still in their uncleaned form
+    fix: pa.Array  # the lines EventCleaner rewrote
+    fixed: pa.Table | None  # those lines rebuilt from the cleaned text (fix order)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What `select_new` kept."""
+
+    rows: int  # rows to write
+    dup_in_batch: int  # extra copies of an event_id inside the batch
+    dup_in_silver: int  # event_ids already in Silver
+
+
+class BatchRefiner:
+    """Refines batches of Bronze files into Parquet files for one table schema."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        schema: Schema,
+        *,
+        memory_limit: str = "4GB",
+        temp_dir: Path | None = None,
+        codec: str = "zstd",
+    ) -> None:
+        self.registry = registry
+        self.schema = schema
+        self.codec = codec
+        self.fixed_rows = 0
+        self._by_name = {c.name: c for c in silver_columns(registry)}
+        self._structure = q(self._structure_json())
+        self.con = connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # it would print to stdout
+        # Results come back in scan order (file, then line): "first received" relies on it.
+        self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute(f"SET memory_limit = {q(memory_limit)}")
+        if temp_dir is not None:
+            temp_dir.mkdir(parents=True, exist_ok=True)
+            self.con.execute(f"SET temp_directory = {q(str(temp_dir))}")
+        self.cleaner = EventCleaner(registry)
+        contracts = pa.table(
+            {
+                "event_name": [n for n, _ in registry.events],
+                "event_version": pa.array([v for _, v in registry.events], pa.int64()),
+            }
+        )
+        self.con.register("registry_contracts", contracts)
+        self.con.execute("CREATE TEMP TABLE refine_contracts AS SELECT * FROM registry_contracts")
+        self.con.unregister("registry_contracts")
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- SQL pieces --------------------------------------------------------------------
+
+    def _structure_json(self) -> str:
+        """json_transform structure: each envelope field read once; objects as JSON."""
+        wanted: dict[str, str] = {}
+        for col in self._by_name.values():
+            if not col.path:
+                continue
+            top = col.path[0]
+            if col.kind == "map":
+                wanted[top] = "JSON"  # cast to a map after the duplicate-key check
+            elif len(col.path) > 1 or col.kind == "json":
+                wanted[top] = "JSON"
+            else:
+                wanted[top] = _KIND_DUCK.get(col.kind, "VARCHAR")
+        return json.dumps(wanted)
+
+    def _fix_condition(self, strict: bool = False) -> str:
+        """SQL that is true when a row needs `EventCleaner` (see module doc).
+
+        `strict` adds the duplicate-payload-key check (list functions are slow in DuckDB,
+        so it only runs when a batch failed on a duplicated key).
+        """
+        parts = ["len(unk) > 0"]
+        if strict:
+            parts.append(
+                "(e.payload IS NOT NULL AND len(json_keys(e.payload)) <> list_unique(json_keys(e.payload)))"
+            )
+        props = self.registry.envelope.schema.get("properties", {})
+        for name, subs in sorted(object_fields(self.registry).items()):
+            col, keys = f"e.{ident(name)}", f"json_keys(e.{ident(name)})"
+            if (
+                set(props[name].get("required", [])) == subs
+            ):  # all present: an extra key shows in the count
+                parts.append(f"({col} IS NOT NULL AND len({keys}) <> {len(subs)})")
+            else:
+                parts.append(
+                    f"({col} IS NOT NULL AND NOT list_has_all({sql_list(sorted(subs))}, {keys}))"
+                )
+        texts = sorted(
+            {
+                c.path[0]
+                for c in self._by_name.values()
+                if len(c.path) == 1 and c.kind in ("string", "json", "map")
+            }
+            - _NO_PII_FIELDS
+        )
+        joined = ", ".join(f"CAST(e.{ident(t)} AS VARCHAR)" for t in texts)
+        parts.append(
+            f"regexp_matches(concat_ws(chr(1), {joined}), {q(PII_PREFILTER + '|' + _FLOAT_NUMBER)})"
+        )
+        return "coalesce(" + " OR ".join(parts) + ", false)"
+
+    def _column_expr(self, field: NestedField) -> str:
+        """Expression for one table column over the parsed event `e` and the source row."""
+        name = field.name
+        typ = _duck_type(field.field_type)
+        if name in ("event_id", "event_ts", "event_dt", "received_at", "batch_id", "bronze_file"):
+            return name
+        if name == "_raw":
+            return "ev"
+        col = self._by_name.get(name)
+        if col is None or not col.path:
+            return f"CAST(NULL AS {typ})"  # a column the registry no longer declares
+        return _field_expr(col, typ, "e")
+
+    # -- the steps ---------------------------------------------------------------------
+
+    def parse(self, files: Sequence[SealedFile], loaded_at: datetime) -> Parsed:
+        """Every line of `files` as Silver rows, in file-then-line order."""
+        try:
+            return self._parse(files, loaded_at, strict=False)
+        except duckdb.InvalidInputException as exc:
+            if "Map keys must be unique" not in str(exc):
+                raise
+            # A payload with a duplicated key: parse again with the slower check that
+            # routes such rows through EventCleaner (last value wins, as at ingest).
+            return self._parse(files, loaded_at, strict=True)
+
+    def _parse(self, files: Sequence[SealedFile], loaded_at: datetime, strict: bool) -> Parsed:
+        paths = sql_list([str(f.path) for f in files])
+        rels = sql_list([f.rel for f in files])
+        # hive_partitioning off: Bronze's event_dt=… folders are *arrival* dates.
+        source = f"""SELECT ({rels})[CAST(file_index AS BIGINT) + 1] AS bronze_file, received_at, batch_id,
+                _unknown_fields AS unk, CAST(event AS VARCHAR) AS ev, NULL::VARCHAR AS kid,
+                NULL::TIMESTAMPTZ AS kts
+            FROM read_ndjson({paths}, format = 'newline_delimited', hive_partitioning = false,
+                columns = {{'received_at': 'TIMESTAMPTZ', 'batch_id': 'VARCHAR',
+                            '_unknown_fields': 'VARCHAR[]', 'event': 'JSON'}})"""
+        arrow = self.con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
+        fix = arrow.column("__fix").combine_chunks()
+        rows = arrow.drop_columns(["__fix"])
+        fixed = self._fix_rows(rows.filter(fix), loaded_at) if pc.any(fix).as_py() else None
+        return Parsed(rows=rows, fix=fix, fixed=fixed)
+
+    def keys(self, parsed: Parsed) -> Keys:
+        """`refine_keys` (one row per line, `i` = its position) checked and summarised."""
+        cols = ["event_id", "event_name", "event_version", "event_dt", "received_at", "bronze_file"]
+        keys = parsed.rows.select(cols).append_column(
+            "i", pa.array(range(parsed.rows.num_rows), pa.int64())
+        )
+        self.con.register("refine_keys_arrow", keys)
+        try:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE refine_keys AS SELECT * FROM refine_keys_arrow"
+            )
+        finally:
+            self.con.unregister("refine_keys_arrow")
+        rows, distinct, bad = self._one(
+            """SELECT count(*), count(DISTINCT event_id), count(*) FILTER (event_id IS NULL OR event_dt IS NULL)
+               FROM refine_keys"""
+        )
+        if bad:
+            (src,) = self._one(
+                "SELECT bronze_file FROM refine_keys WHERE event_id IS NULL OR event_dt IS NULL LIMIT 1"
+            )
+            raise PipelineError(
+                f"Bronze file {src} holds {bad} event(s) without an event_id or a parseable event_ts; "
+                "Bronze is validated at ingest, so it was not written by `lakehouse load/serve`."
+            )
+        unknown = self.con.execute(
+            """SELECT bronze_file, event_name || ' v' || CAST(event_version AS VARCHAR), count(*) OVER ()
+               FROM refine_keys k ANTI JOIN refine_contracts c USING (event_name, event_version) LIMIT 1"""
+        ).fetchone()
+        if unknown:
+            raise PipelineError(
+                f"Bronze file {unknown[0]} holds {unknown[2]} event(s) such as {unknown[1]} that the "
+                f"schema registry ({self.registry.root}) does not declare; refine with the registry ingest used."
+            )
+        dates = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT event_dt FROM refine_keys ORDER BY 1"
+            ).fetchall()
+        ]
+        return Keys(rows=rows, distinct=distinct, dates=dates)
+
+    def select_new(self, keys: Keys, existing: pa.Table) -> tuple[Selection, pa.Array | None]:
+        """Keep the first received copy (received_at, then line order) of each event_id
+        not in `existing`. Returns the counts and a keep-mask over the lines (None = all)."""
+        if keys.distinct == keys.rows and existing.num_rows == 0:
+            return Selection(rows=keys.rows, dup_in_batch=0, dup_in_silver=0), None
+        self.con.register("refine_existing", existing)
+        try:
+            kept = self.con.execute(
+                """SELECT i FROM (
+                       SELECT i, event_id,
+                              row_number() OVER (PARTITION BY event_id ORDER BY received_at, i) AS rn
+                       FROM refine_keys)
+                   WHERE rn = 1 AND event_id NOT IN (SELECT event_id FROM refine_existing)"""
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("refine_existing")
+        keep = np.zeros(keys.rows, dtype=bool)
+        keep[kept.column("i").to_numpy()] = True
+        n = int(keep.sum())
+        sel = Selection(
+            rows=n, dup_in_batch=keys.rows - keys.distinct, dup_in_silver=keys.distinct - n
+        )
+        return sel, pa.array(keep)
+
+    def write(
+        self, parsed: Parsed, keep: pa.Array | None, data_dir: Path, batch_id: str
+    ) -> list[str]:
+        """The kept rows as `data_dir/event_dt=…/rb-<batch_id>-<uuid>.parquet` files."""
+        fix = parsed.fix
+        main_keep = pc.invert(fix) if parsed.fixed is not None else None
+        if keep is not None:
+            main_keep = keep if main_keep is None else pc.and_(main_keep, keep)
+        tables: list[tuple[pa.Table, pa.Array | None]] = [(parsed.rows, main_keep)]
+        if parsed.fixed is not None:
+            tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
+        return write_partitions(tables, self.schema, data_dir, f"rb-{batch_id}", self.codec)
+
+    def _select(self, source: str, loaded_at: datetime, strict: bool, rebuild: bool = False) -> str:
+        """Silver rows plus a `__fix` flag from `source` rows of
+        (bronze_file, received_at, batch_id, unk, ev, kid, kts).
+
+        A `rebuild` of cleaned rows keeps the event_id (`kid`) and event_ts (`kts`) first
+        parsed, so a row never moves to another id or partition than dedup saw.
+        """
+        cols = []
+        for f in self.schema.fields:
+            expr = (
+                f"TIMESTAMPTZ {q(loaded_at.isoformat())}"
+                if f.name == _LOADED_AT
+                else self._column_expr(f)
+            )
+            cols.append(f"{expr} AS {ident(f.name)}")
+        fix = "false" if rebuild else self._fix_condition(strict)
+        return f"""
+            WITH parsed AS (SELECT *, json_transform(ev, {self._structure}) AS e FROM ({source})
+            ), checked AS (
+                SELECT * EXCLUDE (kid, kts), coalesce(kid, e.event_id) AS event_id,
+                       coalesce(kts, {_ts("e.event_ts")}) AS event_ts, {fix} AS __fix
+                FROM parsed
+            )
+            SELECT {", ".join(cols)}, __fix
+            FROM (SELECT *, CAST(timezone('UTC', event_ts) AS DATE) AS event_dt FROM checked)"""
+
+    def _fix_rows(self, flagged: pa.Table, loaded_at: datetime) -> pa.Table:
+        """The `flagged` rows rebuilt from their cleaned event text (Python; rare)."""
+        self.fixed_rows += flagged.num_rows
+        cleaned = [self.cleaner(t) for t in flagged.column("_raw").to_pylist()]
+        src = pa.table(
+            {
+                "bronze_file": flagged.column("bronze_file"),
+                "received_at": flagged.column("received_at"),
+                "batch_id": flagged.column("batch_id"),
+                "ev": pa.array(cleaned, pa.string()),
+                "kid": flagged.column("event_id"),
+                "kts": flagged.column("event_ts"),
+            }
+        )
+        self.con.register("refine_fixed", src)
+        try:
+            source = "SELECT bronze_file, received_at, batch_id, []::VARCHAR[] AS unk, ev, kid, kts FROM refine_fixed"
+            rebuilt = self.con.execute(
+                self._select(source, loaded_at, False, rebuild=True)
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("refine_fixed")
+        return rebuilt.drop_columns(["__fix"]).cast(flagged.schema)
+
+    def _one(self, sql: str) -> tuple[Any, ...]:
+        row = self.con.execute(sql).fetchone()
+        assert row is not None
+        return row

@@ -1,0 +1,76 @@
+"""Two refines on one lake are serialised by the refine lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from lakehouse.config import Settings
+from lakehouse.errors import PipelineError
+from lakehouse.silver.ledger import refine_lock
+from lakehouse.silver.refine import refine
+from tests.silver.conftest import event, land, silver
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = """
+import sys
+from lakehouse.config import load_settings
+from lakehouse.silver.refine import refine
+r = refine(load_settings(sys.argv[1]), batch_bytes=1)
+print(r.rows_written)
+"""
+
+
+def test_a_second_refine_fails_fast_with_no_wait(settings: Settings) -> None:
+    land(settings, [event()])
+    with (
+        refine_lock(settings.state_dir),
+        pytest.raises(PipelineError, match=r"another refine \(pid \d+\)"),
+    ):
+        refine(settings, wait=False)
+    assert refine(settings, wait=False).rows_written == 1
+
+
+def test_a_second_refine_waits_for_the_first(settings: Settings) -> None:
+    land(settings, [event(), event()])
+    messages: list[str] = []
+    results = []
+    with refine_lock(settings.state_dir):
+        worker = threading.Thread(
+            target=lambda: results.append(refine(settings, on_wait=messages.append))
+        )
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive() and results == []  # blocked on the lock
+    worker.join(60)
+    assert results[0].rows_written == 2
+    assert messages and "waiting" in messages[0]
+
+
+def test_concurrent_processes_load_every_event_once(settings: Settings) -> None:
+    for _ in range(4):
+        land(settings, [event(), event(), event()])
+    env = {**os.environ}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(settings.home)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    written = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        written.append(int(out.decode().split()[-1]))
+    assert sorted(written) == [0, 12]  # the second found everything already refined
+    ids = [r["event_id"] for r in silver(settings)]
+    assert len(ids) == 12 == len(set(ids))
