@@ -161,7 +161,7 @@ class IngestApp:
                 },
             )
         try:
-            events, raws, _ = decode_body(body)
+            events, raws, canonical = decode_body(body)
         except BodyError as exc:
             return await _respond(send, 400, {"error": str(exc)})
         if len(events) > lim.max_batch_events:
@@ -174,7 +174,13 @@ class IngestApp:
             )
         now = time.time()
         out = process(
-            self.validator, events, raws, now=now, batch_id="bat_" + new_ulid(now), origin="http"
+            self.validator,
+            events,
+            raws,
+            now=now,
+            batch_id="bat_" + new_ulid(now),
+            origin="http",
+            canonical=canonical,
         )
         assert self.bronze is not None and self.dlq is not None
         try:

@@ -9,6 +9,7 @@ differently) takes a structural scan over the body.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -22,8 +23,35 @@ class BodyError(ValueError):
     """The body is not a JSON event or array of events; the message says why."""
 
 
+def duplicate_key_pointer(raw: bytes) -> str | None:
+    """JSON pointer of the first repeated object key in `raw`, else None.
+
+    Parsers disagree on duplicates (orjson keeps the last value, DuckDB the first), so
+    an event with one would mean different things in Bronze and Silver; ingest rejects it.
+    """
+    found: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen and not found:
+                found.append(k)
+            seen.add(k)
+        return dict(pairs)
+
+    try:
+        json.loads(raw, object_pairs_hook=hook)
+    except ValueError:
+        return None
+    return "/" + found[0].replace("~", "~0").replace("/", "~1") if found else None
+
+
 def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
-    """Decode `body` into events and their raw bytes. The flag is True for an array body."""
+    """Decode `body` into events and their raw bytes.
+
+    The flag is True when every raw span is exactly `orjson.dumps` of its event (the
+    compact fast path), which also proves the event has no duplicate keys.
+    """
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -37,9 +65,9 @@ def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
             f"body is a JSON {type(doc).__name__}; send one event object or an array of event objects."
         )
     raws = _split_fast(body, doc)
-    if raws is None:
-        raws = _split_scan(body)
-    return doc, [_one_line(r) for r in raws], True
+    if raws is not None:
+        return doc, raws, True
+    return doc, [_one_line(r) for r in _split_scan(body)], False
 
 
 def _one_line(raw: bytes) -> bytes:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from lakehouse.ingest.body import duplicate_key_pointer
 from lakehouse.ingest.validate import Rejection, Validator
 
 
@@ -76,11 +77,13 @@ def process(
     batch_id: str,
     origin: str,
     positions: Sequence[int] | None = None,
+    canonical: bool = False,
 ) -> Outcome:
     """Validate each event independently and render its Bronze or DLQ line.
 
     `positions` numbers the events for rejections (default: their index in `events`;
-    the loader passes file line numbers).
+    the loader passes file line numbers). `canonical` says every raw is exactly
+    `orjson.dumps(event)`; otherwise each event is checked for duplicate keys.
     """
     received_at = iso_utc(now)
     head = (
@@ -96,6 +99,13 @@ def process(
     bronze = out.bronze
     for i, (event, raw) in enumerate(zip(events, raws, strict=True)):
         verdict = check(event, len(raw), now)
+        if not canonical and type(verdict) is tuple and raw != orjson.dumps(event):
+            dup = duplicate_key_pointer(raw)
+            if dup is not None:
+                verdict = Rejection(
+                    "schema_violation", dup,
+                    f"{dup}: the key appears more than once in the object; send each key once.",
+                )  # fmt: skip
         if verdict == ():
             bronze.append(head_known + raw + b"}\n")
             continue

@@ -144,3 +144,16 @@ def test_hostile_event_names_never_become_paths(server: Server, make_events, nam
     assert r.json()["rejected"][0]["reason"] == "schema_violation"
     server.stop()
     assert not any(p.name == "passwd" for p in server.home.rglob("*"))
+
+
+def test_duplicate_keys_are_rejected_not_resolved(server: Server, make_events) -> None:  # type: ignore[no-untyped-def]
+    # Parsers disagree on which copy wins, so Bronze and Silver could disagree: refuse it.
+    ev = make_events(1)[0]
+    body = orjson.dumps(ev)[:-1] + b',"event_id":"evt_01JBQ2Z8X4K9M3N5P7R8S0T1V2"}'
+    r = post(server, b"[" + body + b"]")
+    assert r.json()["accepted"] == 0
+    (rej,) = r.json()["rejected"]
+    assert (rej["reason"], rej["pointer"]) == ("schema_violation", "/event_id")
+    nested = orjson.dumps(ev).replace(b'"payload":{', b'"payload":{"x":1,"x":2,', 1)
+    (rej,) = post(server, nested).json()["rejected"]
+    assert (rej["reason"], rej["pointer"]) == ("schema_violation", "/x")
