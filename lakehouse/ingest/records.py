@@ -96,9 +96,25 @@ def process(
     head_known = head + b'[],"event":'
     out = Outcome()
     check = validator.check
+    accept = validator.accept
+    limit = now + validator.limits.max_future_skew_s
     bronze = out.bronze
-    for i, (event, raw) in enumerate(zip(events, raws, strict=True)):
-        verdict = check(event, len(raw), now)
+    if len(events) != len(raws):
+        raise ValueError(f"{len(events)} events but {len(raws)} raw spans")
+    start = 0
+    if canonical:
+        # The common case first: canonical raws (so no duplicate keys), every event accepted.
+        for event, raw in zip(events, raws, strict=True):
+            if not accept(event, len(raw), limit):
+                break
+            bronze.append(head_known + raw + b"}\n")
+        else:
+            return out
+        start = len(bronze)
+    for i in range(start, len(events)):
+        event = events[i]
+        raw = raws[i]
+        verdict = () if accept(event, len(raw), limit) else check(event, len(raw), now)
         if not canonical and type(verdict) is tuple and raw != orjson.dumps(event):
             dup = duplicate_key_pointer(raw)
             if dup is not None:

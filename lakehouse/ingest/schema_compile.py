@@ -184,7 +184,10 @@ def _valid_expr(em: _Emitter, schema: Any, var: str, where: str) -> str | None:
         leaf = _invalid_expr(em, psch, pv, f"{where}/properties/{pname}")
         if leaf is None:
             return None
-        guard.append(f"({pname!r} not in {var} or not {leaf})")
+        if pname in schema.get("required", []):
+            guard.append(f"not {leaf}")  # presence is tested earlier in the same `and` chain
+        else:
+            guard.append(f"({pname!r} not in {var} or not {leaf})")
     if parts:
         return f"(not ({parts[0]}) and {' and '.join(guard)})"
     # Without "type": object, non-objects pass vacuously.
@@ -259,14 +262,18 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
     required = schema.get("required", [])
     props: dict[str, Any] = schema.get("properties", {})
     if required or props:
-        em.emit(depth, f"if type({var}) is dict:")
-        inner = depth + 1
+        if types in ("object", ["object"]):
+            inner = depth  # the type test above already returned False for non-objects
+        else:
+            em.emit(depth, f"if type({var}) is dict:")
+            inner = depth + 1
         if required:
             missing = " or ".join(f"{r!r} not in {var}" for r in required)
             em.emit(inner, f"if {missing}:")
             em.emit(inner + 1, "return False")
         get = em.name("g")
-        em.emit(inner, f"{get} = {var}.get")
+        if any(p not in required for p in props):
+            em.emit(inner, f"{get} = {var}.get")
         for pname, psch in props.items():
             if psch is True:
                 continue
@@ -282,9 +289,15 @@ def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> N
             if leaf_p is not None and (nullable or pname in required):
                 # Missing and null are both fine (nullable) or impossible (required): no sentinel.
                 _check_keywords(psch, f"{where}/properties/{pname}")
-                em.emit(inner, f"{pv} = {get}({pname!r})")
+                # A required property is known to be present: subscript, not a method call.
+                fetch = f"{var}[{pname!r}]" if pname in required else f"{get}({pname!r})"
+                em.emit(inner, f"{pv} = {fetch}")
                 em.emit(inner, f"if {leaf_p}:")
                 em.emit(inner + 1, "return False")
+                continue
+            if pname in required:
+                em.emit(inner, f"{pv} = {var}[{pname!r}]")
+                _emit_node(em, psch, pv, inner, f"{where}/properties/{pname}")
                 continue
             em.emit(inner, f"{pv} = {get}({pname!r}, MISSING)")
             em.emit(inner, f"if {pv} is not MISSING:")

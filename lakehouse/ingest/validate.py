@@ -8,16 +8,26 @@ which are flagged and preserved, never rejected.
 
 from __future__ import annotations
 
+import operator
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
 from lakehouse.config import IngestLimits
 from lakehouse.ingest.registry import Contract, Registry, default_registry
+from lakehouse.ingest.schema_compile import (
+    _check_keywords,
+    _emit_node,
+    _Emitter,
+    _invalid_expr,
+    _json_equal_in,
+    compile_schema,
+)
 from lakehouse.privacy.pii import has_pii, pii_kind
 
 REASONS = (
@@ -85,6 +95,20 @@ def parse_event_ts(value: str) -> datetime | None:
         return None
 
 
+_MS_US = {f"{i:03d}": i * 1000 for i in range(1000)}  # exactly three ASCII digits
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MEMO_MAX = 1 << 16
+
+
+# Memos (see Validator._compile_accept) only skip work whose answer is a pure function
+# of the value. The PII screen over the NUL-joined identifiers is the union of per-field
+# screens (no match can span or sense a NUL), so each identifier of a clean event is clean.
+_CANONICAL_EXPR = (
+    '(len({v}) == 24 and {v}[23] == "Z" and {v}[10] == "T" and {v}[19] == "." and {v}[4] == "-"'
+    ' and {v}[7] == "-" and {v}[13] == ":" and {v}[16] == ":")'
+)
+
+
 class Validator:
     """Validates decoded events against a registry; thread-safe and reusable."""
 
@@ -100,6 +124,154 @@ class Validator:
         self._env_fields = self._envelope.declared
         self._max_event_bytes = self.limits.max_event_bytes
         self._skew_s = self.limits.max_future_skew_s
+        self.accept = self._compile_accept()
+
+    def _compile_accept(self) -> Callable[[Any, int, float], bool]:
+        """The hot path: a generated function that is true exactly when `check` would
+        return `()` (accepted, no unknown fields), given `limit = now + max_future_skew_s`.
+
+        It runs the compiled envelope checks inline, dispatches the payload predicate by
+        `(event_name, event_version)`, then the timestamp, PII and unknown-field rules,
+        without a call per rule. False means "not sure": call `check` for the verdict.
+        When the event carries exactly the declared envelope fields (what SDKs send), one
+        C-level `itemgetter` fetches them all and the property checks run on locals.
+        Memos only skip work whose answer is a pure function of the value: timestamp
+        prefixes already parsed, identifiers already screened for PII, registered names.
+        """
+        env = self._envelope.schema
+        where = self._envelope.key
+        props: dict[str, Any] = dict(env.get("properties", {}))
+        consts: dict[str, Any] = {
+            "_json_equal_in": _json_equal_in,
+            "CONTRACTS": {k: (c.check, c.declared) for k, c in self._contracts.items()},
+            "PARSE_TS": parse_event_ts,
+            "TS_BASE": {},
+            "FROMISO": datetime.fromisoformat,
+            "EPOCH": _EPOCH,
+            "MICROSECOND": timedelta(microseconds=1),
+            "MS_US": _MS_US,
+            "HAS_PII": has_pii,
+            "CLEAN": set(),
+            "ENV_FIELDS": self._env_fields,
+        }
+        head = [
+            f"    if size > {int(self._max_event_bytes)} or type(x) is not dict:",
+            "        return False",
+        ]
+        # The general form: any set of fields.
+        em = _Emitter("accept_any")
+        _emit_node(em, env, "x", 1, where)
+        self._emit_accept_tail(em, 1, lambda f: f"x.get({f!r})", None)
+        em.emit(1, "return ENV_FIELDS.issuperset(x) and c[1].issuperset(p)")
+        general = self._exec_accept("accept_any", head + em.lines, {**consts, **em.consts})
+        if not props:
+            return general
+        # The common form: exactly the declared envelope fields.
+        em = _Emitter("accept")
+        names = {p: em.name("e") for p in props}
+        em.emit(1, f"if len(x) != {len(props)}:")
+        em.emit(2, "return GENERAL(x, size, limit)")
+        em.emit(1, "try:")
+        em.emit(2, f"{', '.join(names.values())}, = GET_ALL(x)")
+        em.emit(1, "except KeyError:")  # same size, other keys: unknown fields
+        em.emit(2, "return GENERAL(x, size, limit)")
+        for req in env.get("required", []):
+            if req not in props:
+                em.emit(1, "return False")  # every key is a declared one: `req` is missing
+        names_ok = self._names_ok(props.get("event_name"), f"{where}/properties/event_name")
+        for pname, psch in props.items():
+            local, at = names[pname], f"{where}/properties/{pname}"
+            leaf = _invalid_expr(em, psch, local, at) if isinstance(psch, dict) else None
+            if leaf is None:
+                _emit_node(em, psch, local, 1, at)
+                continue
+            _check_keywords(psch, at)
+            if pname == "event_name" and names_ok:
+                ok = em.const(names_ok, "NAMES_OK")
+                leaf = f"not (type({local}) is str and {local} in {ok}) and {leaf}"
+            em.emit(1, f"if {leaf}:")
+            em.emit(2, "return False")
+        rest = {k: v for k, v in env.items() if k not in ("type", "properties", "required")}
+        _emit_node(em, rest, "x", 1, where)
+
+        def str_or_null(field: str) -> bool:
+            sch = props.get(field)
+            t = sch.get("type") if isinstance(sch, dict) else None
+            return t is not None and set([t] if isinstance(t, str) else t) <= {"string", "null"}
+
+        memo_ids = [names[f] for f in IDENTIFIER_FIELDS if f in names and str_or_null(f)]
+        if len(memo_ids) != len(IDENTIFIER_FIELDS):
+            memo_ids = []  # an identifier of any type: screen every time
+        self._emit_accept_tail(em, 1, lambda f: names.get(f, f"x.get({f!r})"), memo_ids)
+        em.emit(1, "return c[1].issuperset(p)")  # the envelope fields are exactly the declared
+        consts |= {"GENERAL": general, "GET_ALL": operator.itemgetter(*props)}
+        return self._exec_accept("accept", head + em.lines, {**consts, **em.consts})
+
+    @staticmethod
+    def _exec_accept(name: str, lines: list[str], consts: dict[str, Any]) -> Any:
+        # Constants become default arguments: fast locals instead of global lookups.
+        params = ", ".join(["x", "size", "limit", *(f"{k}={k}" for k in consts)])
+        src = "\n".join([f"def {name}({params}):", *lines])
+        namespace: dict[str, Any] = dict(consts)
+        exec(compile(src, f"<validator {name}>", "exec"), namespace)
+        fn = namespace[name]
+        fn.__doc__ = src  # the generated source, for debugging
+        return fn
+
+    def _names_ok(self, schema: Any, where: str) -> frozenset[str]:
+        """Registered event names that the envelope's event_name rule accepts."""
+        if not isinstance(schema, dict):
+            return frozenset()
+        rule = compile_schema(schema, where)
+        return frozenset(n for n in self._names if rule(n))
+
+    @staticmethod
+    def _emit_accept_tail(
+        em: _Emitter, depth: int, get: Callable[[str], str], memo_ids: list[str] | None
+    ) -> None:
+        """Registered name/version → timestamp → payload → PII, once the envelope has
+        passed (so event_name is a str and event_version a hashable integer)."""
+        d = depth
+        em.emit(d, f"c = CONTRACTS.get(({get('event_name')}, {get('event_version')}))")
+        em.emit(d, "if c is None:")
+        em.emit(d + 1, "return False")
+        em.emit(d, f"t = {get('event_ts')}")
+        # A canonical `…SS.fffZ` whose seconds prefix parsed before: only the digits differ.
+        em.emit(d, 'if (len(t) == 24 and t[23] == "Z" and t[19] == "."')
+        em.emit(d + 1, "and (b := TS_BASE.get(t[:19])) is not None")
+        em.emit(d + 1, "and (m := MS_US.get(t[20:23])) is not None):")
+        em.emit(d + 1, "if (b + m) / 1000000 > limit:")  # == datetime.timestamp(), exactly
+        em.emit(d + 2, "return False")
+        em.emit(d, "elif " + _CANONICAL_EXPR.format(v="t") + " and t.isascii():")
+        em.emit(d + 1, "try:")
+        em.emit(d + 2, "ts = FROMISO(t)")
+        em.emit(d + 1, "except ValueError:")
+        em.emit(d + 2, "return False")
+        em.emit(d + 1, "u = (ts - EPOCH) // MICROSECOND")
+        em.emit(d + 1, "if u / 1000000 > limit:")  # the formula of datetime.timestamp()
+        em.emit(d + 2, "return False")
+        em.emit(d + 1, f"if len(TS_BASE) >= {_MEMO_MAX}:")
+        em.emit(d + 2, "TS_BASE.clear()")
+        em.emit(d + 1, "TS_BASE[t[:19]] = u - ts.microsecond")
+        em.emit(d, "else:")
+        em.emit(d + 1, "ts = PARSE_TS(t)")
+        em.emit(d + 1, "if ts is None or ts.timestamp() > limit:")
+        em.emit(d + 2, "return False")
+        em.emit(d, f"p = {get('payload')}")
+        em.emit(d, "if not c[0](p):")
+        em.emit(d + 1, "return False")
+        screen = "\\x00".join(f"{{{get(f)}}}" for f in IDENTIFIER_FIELDS)
+        if memo_ids:
+            known = " and ".join(f"({v} is None or {v} in CLEAN)" for v in memo_ids)
+            em.emit(d, f"if not ({known}):")
+            em.emit(d + 1, f'if HAS_PII(f"{screen}"):')
+            em.emit(d + 2, "return False")
+            em.emit(d + 1, f"if len(CLEAN) >= {_MEMO_MAX}:")
+            em.emit(d + 2, "CLEAN.clear()")
+            em.emit(d + 1, f"CLEAN.update(({', '.join(memo_ids)},))")  # str or None
+        else:
+            em.emit(d, f'if HAS_PII(f"{screen}"):')
+            em.emit(d + 1, "return False")
 
     def check(self, event: Any, size: int, now: float | None = None) -> Rejection | tuple[str, ...]:
         """A Rejection, or the (possibly empty) tuple of unknown fields of an accepted event.
