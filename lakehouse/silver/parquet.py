@@ -23,6 +23,10 @@ from lakehouse.errors import PipelineError
 
 PARTITION = "event_dt"
 _ID = b"PARQUET:field_id"
+# Columns (nearly) unique per event: a dictionary never pays off, so pyarrow would build
+# one, give up and fall back to plain encoding — wasted time. Every other column keeps
+# dictionary encoding.
+_NO_DICTIONARY = frozenset({"event_id", "event_ts", "_raw", "anon_id", "session_id", "device_id"})
 # Iceberg `write.parquet.compression-codec` values → pyarrow's names.
 _CODECS = {"zstd": "zstd", "snappy": "snappy", "gzip": "gzip", "lz4": "lz4", "uncompressed": "none"}
 
@@ -74,6 +78,8 @@ def write_partitions(
     if not inputs:
         return []
     days = pc.unique(pa.chunked_array([t.column(PARTITION).combine_chunks() for t, _ in inputs]))
+    assert target is not None
+    dictionary = [f.name for f in target if f.name not in _NO_DICTIONARY]
 
     def write(day: pa.Scalar) -> str:
         parts = []
@@ -84,7 +90,11 @@ def write_partitions(
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{prefix}-{uuid.uuid4()}.parquet"
         pq.write_table(
-            pa.concat_tables(parts), path, compression=compression, row_group_size=128 * 1024
+            pa.concat_tables(parts),
+            path,
+            compression=compression,
+            row_group_size=128 * 1024,
+            use_dictionary=dictionary,
         )
         return str(path)
 

@@ -21,6 +21,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -43,7 +44,7 @@ from lakehouse.silver.commit import (
 )
 from lakehouse.silver.ledger import BatchStats, Ledger, refine_lock
 from lakehouse.silver.tables import EVENTS, ensure_events_table
-from lakehouse.silver.transform import BatchRefiner, q
+from lakehouse.silver.transform import BatchRefiner, Parsed, q
 
 DEFAULT_BATCH_BYTES = 256 << 20
 MAX_BATCH_FILES = 2000  # keeps the file list of one read_ndjson call reasonable
@@ -231,8 +232,27 @@ class _Runner:
     def run(
         self, batches: list[list[SealedFile]], result: RefineResult, progress: Progress
     ) -> None:
+        # Parsing only reads Bronze, so batch n+1 is parsed in a worker thread while
+        # batch n is deduplicated, written and committed (DuckDB and pyarrow release the
+        # GIL); dedup of n+1 still runs after n committed. At most two parsed batches
+        # are held at once. Leaving the pool waits for a parse still running (when an
+        # error stopped the run) before the connection is closed.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refine-parse") as pool:
+            self._run(pool, batches, result, progress)
+
+    def _parse_soon(self, pool: ThreadPoolExecutor, files: list[SealedFile]) -> Future[Parsed]:
+        return pool.submit(self.refiner.parse, files, datetime.now(UTC))
+
+    def _run(
+        self,
+        pool: ThreadPoolExecutor,
+        batches: list[list[SealedFile]],
+        result: RefineResult,
+        progress: Progress,
+    ) -> None:
         total = sum(f.bytes for b in batches for f in b)
         done = 0
+        ahead = self._parse_soon(pool, batches[0]) if batches else None
         for n, files in enumerate(batches, start=1):
             started = time.perf_counter()
             size = sum(f.bytes for f in files)
@@ -241,7 +261,9 @@ class _Runner:
             self.ledger.begin(batch_id, files)
             _fault("after-pending", n)
             t = time.perf_counter()
-            parsed = self.refiner.parse(files, datetime.now(UTC))
+            assert ahead is not None
+            parsed = ahead.result()  # time spent waiting for the parse
+            ahead = self._parse_soon(pool, batches[n]) if n < len(batches) else None
             t = result._time("parse", t)
             keys = self.refiner.keys(parsed)
             sel, keep = self.refiner.select_new(
@@ -271,4 +293,5 @@ class _Runner:
             result.dup_in_batch += sel.dup_in_batch
             result.dup_in_silver += sel.dup_in_silver
             result.fixed_rows += parsed.fixed.num_rows if parsed.fixed is not None else 0
+            del parsed
             progress(done, total, f"batch {n}/{len(batches)}: {sel.rows} row(s) written")

@@ -172,6 +172,7 @@ class BatchRefiner:
         memory_limit: str = "4GB",
         temp_dir: Path | None = None,
         codec: str = "zstd",
+        threads: int = 1,
     ) -> None:
         self.registry = registry
         self.schema = schema
@@ -180,14 +181,19 @@ class BatchRefiner:
         self._by_name = {c.name: c for c in silver_columns(registry)}
         self._structure = q(self._structure_json())
         self.con = connect()
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")  # it would print to stdout
-        # Results come back in scan order (file, then line): "first received" relies on it.
-        self.con.execute("SET preserve_insertion_order = true")
         self.con.execute(f"SET memory_limit = {q(memory_limit)}")
+        self.con.execute(f"SET threads = {threads}")
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
             self.con.execute(f"SET temp_directory = {q(str(temp_dir))}")
+        # `parse` runs on its own connection to the same database, so the next batch can
+        # be parsed (in another thread) while this one is deduplicated and written.
+        self._parse_con = self.con.cursor()
+        for con in (self.con, self._parse_con):
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")  # it would print to stdout
+            # Results come back in scan order (file, then line): "first received" relies on it.
+            con.execute("SET preserve_insertion_order = true")
         self.cleaner = EventCleaner(registry)
         contracts = pa.table(
             {
@@ -200,6 +206,7 @@ class BatchRefiner:
         self.con.unregister("registry_contracts")
 
     def close(self) -> None:
+        self._parse_con.close()
         self.con.close()
 
     # -- SQL pieces --------------------------------------------------------------------
@@ -271,7 +278,11 @@ class BatchRefiner:
     # -- the steps ---------------------------------------------------------------------
 
     def parse(self, files: Sequence[SealedFile], loaded_at: datetime) -> Parsed:
-        """Every line of `files` as Silver rows, in file-then-line order."""
+        """Every line of `files` as Silver rows, in file-then-line order.
+
+        Uses only the parse connection, so it may run in another thread than the other
+        steps (one `parse` at a time).
+        """
         try:
             return self._parse(files, loaded_at, strict=False)
         except duckdb.InvalidInputException as exc:
@@ -291,7 +302,7 @@ class BatchRefiner:
             FROM read_ndjson({paths}, format = 'newline_delimited', hive_partitioning = false,
                 columns = {{'received_at': 'TIMESTAMPTZ', 'batch_id': 'VARCHAR',
                             '_unknown_fields': 'VARCHAR[]', 'event': 'JSON'}})"""
-        arrow = self.con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
+        arrow = self._parse_con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
         fix = arrow.column("__fix").combine_chunks()
         rows = arrow.drop_columns(["__fix"])
         fixed = self._fix_rows(rows.filter(fix), loaded_at) if pc.any(fix).as_py() else None
@@ -416,14 +427,15 @@ class BatchRefiner:
                 "kts": flagged.column("event_ts"),
             }
         )
-        self.con.register("refine_fixed", src)
+        con = self._parse_con
+        con.register("refine_fixed", src)
         try:
             source = "SELECT bronze_file, received_at, batch_id, []::VARCHAR[] AS unk, ev, kid, kts FROM refine_fixed"
-            rebuilt = self.con.execute(
+            rebuilt = con.execute(
                 self._select(source, loaded_at, False, rebuild=True)
             ).to_arrow_table()
         finally:
-            self.con.unregister("refine_fixed")
+            con.unregister("refine_fixed")
         return rebuilt.drop_columns(["__fix"]).cast(flagged.schema)
 
     def _one(self, sql: str) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ loader, refine, and read `lake.events` back."""
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pyarrow as pa
 from lakehouse.config import Settings
 from lakehouse.ids import new_ulid
 from lakehouse.ingest.loader import load_files
-from lakehouse.ingest.logfile import SealedFile, list_sealed
+from lakehouse.ingest.logfile import AppendLog, SealedFile, list_sealed
 from lakehouse.silver.tables import load_events_table
 
 BASE: dict[str, Any] = {
@@ -59,6 +60,18 @@ def land(
     new = [f for f in list_sealed(settings.bronze_dir) if f.rel not in before]
     assert len(new) == 1
     return new[0]
+
+
+def land_bronze_lines(settings: Settings, events: list[bytes]) -> SealedFile:
+    """Seal raw `events` as one Bronze file with the real writer, skipping validation:
+    Bronze an older ingest wrote (e.g. before duplicated keys were rejected)."""
+    log = AppendLog(settings.bronze_dir, "evt")
+    head = b'{"received_at":"2026-10-05T14:03:12.000000Z","batch_id":"bat_test","_unknown_fields":[],"event":'
+    data = b"".join(head + e + b"}\n" for e in events)
+    log.write(data, time.time(), len(events))
+    sealed = log.seal()
+    assert sealed is not None
+    return sealed
 
 
 def silver(settings: Settings, row_filter: str = "True") -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from lakehouse.silver.cli import refine as refine_cmd
 from lakehouse.silver.duck import connect
 from lakehouse.silver.refine import NOTHING_IN_BRONZE, refine
 from lakehouse.silver.tables import current_metadata_location, load_events_table
-from tests.silver.conftest import event, land, rb_files, silver
+from tests.silver.conftest import event, land, land_bronze_lines, rb_files, silver
 
 
 def test_refine_loads_each_bronze_file_once(settings: Settings) -> None:
@@ -194,14 +194,15 @@ def test_pii_is_redacted_everywhere(settings: Settings) -> None:
 
 
 def test_duplicated_payload_key_takes_the_last_value(settings: Settings) -> None:
-    # orjson (ingest) keeps the last of a duplicated key; DuckDB's map cast would fail.
+    # Ingest now rejects duplicated keys, but Bronze an older ingest wrote may hold them:
+    # orjson kept the last of a duplicated key; DuckDB's map cast would fail.
     eid = "evt_01M466KHDGX0V62EJ7X678VBFK"
     line = (
         '{"event_id":"' + eid + '","event_name":"promo.impression","event_version":1,'
         '"event_ts":"2026-10-05T14:03:11Z","source":"web","anon_id":"a1",'
         '"payload":{"promo_id":"first","promo_id":"last","slot":1,"is_sponsored":false}}'
     ).encode()
-    land(settings, [line])
+    land_bronze_lines(settings, [line])
     result = refine(settings)
     assert result.rows_written == 1
     (row,) = silver(settings)
