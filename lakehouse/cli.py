@@ -25,6 +25,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.ingest.cli", "schemas"),
     ("lakehouse.ingest.cli", "dlq"),
     ("lakehouse.silver.cli", "refine"),
+    ("lakehouse.transform.cli", "build"),
+    ("lakehouse.transform.cli", "query"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Dashboard queries: every number a page shows comes from a function here, over Gold."""

@@ -1,0 +1,84 @@
+"""KPI page queries: headline numbers for a period and the one before it (DASH)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One period's marketplace KPIs in one currency."""
+
+    orders: int
+    gmv_cents: int
+    take_rate: float | None
+    sessions: int
+    conversion: float | None  # sessions reaching checkout.complete ÷ sessions
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    row = con.execute("select min(order_dt), max(order_dt) from kpi_gmv_daily").fetchone()
+    return (row[0], row[1]) if row and row[0] is not None else None
+
+
+def currencies(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Currencies by number of orders, most first."""
+    rows = con.execute(
+        "select currency from kpi_gmv_daily group by 1 order by sum(n_orders) desc"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def headline(con: duckdb.DuckDBPyConnection, start: date, end: date, currency: str) -> Headline:
+    """KPIs for order/session days in [start, end] (inclusive)."""
+    gmv = con.execute(
+        """
+        select coalesce(sum(n_orders), 0), coalesce(sum(gmv_cents), 0)
+        from kpi_gmv_daily where order_dt between ? and ? and currency = ?
+        """,
+        [start, end, currency],
+    ).fetchone()
+    take = con.execute(
+        """
+        select sum(settled_take_cents)::double / nullif(sum(settled_gmv_cents), 0)
+        from kpi_take_rate where order_dt between ? and ? and currency = ?
+        """,
+        [start, end, currency],
+    ).fetchone()
+    funnel = con.execute(
+        """
+        select coalesce(sum(n_sessions), 0), coalesce(sum(n_reached_checkout_complete), 0)
+        from kpi_conversion_funnel where session_dt between ? and ?
+        """,
+        [start, end],
+    ).fetchone()
+    assert gmv is not None and take is not None and funnel is not None
+    sessions = int(funnel[0])
+    return Headline(
+        orders=int(gmv[0]),
+        gmv_cents=int(gmv[1]),
+        take_rate=take[0],
+        sessions=sessions,
+        conversion=(funnel[1] / sessions) if sessions else None,
+    )
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `start`."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def gmv_by_day(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, currency: str
+) -> list[tuple[date, int, int]]:
+    return con.execute(
+        """
+        select order_dt, sum(n_orders)::bigint, sum(gmv_cents)::bigint from kpi_gmv_daily
+        where order_dt between ? and ? and currency = ? group by 1 order by 1
+        """,
+        [start, end, currency],
+    ).fetchall()

@@ -1,0 +1,92 @@
+"""CLI commands for Gold: `build` (dbt over the current Silver snapshot) and `query`."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from lakehouse.config import Settings
+from lakehouse.transform.output import FORMATS, text_cells, to_csv, to_json
+
+console = Console(stderr=True, highlight=False)
+_MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]skip[/]"}
+
+
+@click.command()
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild incremental models from scratch instead of only the days that changed.",
+)
+@click.option(
+    "--select",
+    "select",
+    default=None,
+    metavar="SELECTOR",
+    help="dbt node selection, e.g. 'fact_sessions+' or 'marts.kpi' (default: the whole project).",
+)
+@click.pass_obj
+def build(settings: Settings, full_refresh: bool, select: str | None) -> None:
+    """Build Gold: run dbt (seeds, models, data and unit tests) over the current Silver
+    snapshot. Prints a line per model and a summary with timings; on failure names the
+    failing models/tests with dbt's message and leaves the previous Gold in place."""
+    from lakehouse.transform.runner import NodeResult
+    from lakehouse.transform.runner import build as run_build
+
+    lock = threading.Lock()
+
+    def progress(node: NodeResult) -> None:
+        if node.resource_type in ("test", "unit_test") and node.ok:
+            return  # tests are summarised at the end; failures are shown
+        mark = _MARK.get(node.status, f"[red]{node.status}[/]")
+        with lock:
+            console.print(
+                f"  {mark:<18} {node.resource_type:<9} {node.name:<40} {node.seconds:6.2f}s"
+            )
+
+    console.print(f"building Gold (target {settings.target}) under {settings.home} …")
+    result = run_build(settings, full_refresh=full_refresh, select=select, on_node=progress)
+    slowest = sorted(
+        (n for n in result.nodes if n.resource_type == "model"), key=lambda n: -n.seconds
+    )[:3]
+    slow = ", ".join(f"{n.name} {n.seconds:.1f}s" for n in slowest)
+    if result.silver_metadata:
+        console.print(f"read Silver snapshot {result.silver_metadata.rsplit('/', 1)[-1]}")
+    click.echo(
+        f"Gold built in {result.seconds:.1f}s (target {result.target}): "
+        f"{result.count('model')} models, {result.count('seed')} seeds, "
+        f"{result.count('test')} data tests, {result.count('unit_test')} unit tests passed"
+        + (f"; slowest: {slow}" if slow else "")
+    )
+
+
+@click.command()
+@click.argument("sql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people; csv (header row) or json (array of objects) for programs.",
+)
+@click.pass_obj
+def query(settings: Settings, sql: str, fmt: str) -> None:
+    """Run read-only SQL over Gold (the DuckDB file `lakehouse build` writes) and print
+    the result, e.g. lakehouse query "select * from kpi_gmv_daily" --format csv."""
+    from lakehouse.transform.query import run_query
+
+    result = run_query(settings, sql)
+    if fmt == "json":
+        click.echo(to_json(result))
+    elif fmt == "csv":
+        click.echo(to_csv(result), nl=False)
+    else:
+        table = Table(*result.columns, show_lines=False)
+        for row in text_cells(result):
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+        console.print(f"{len(result.rows)} row(s)")

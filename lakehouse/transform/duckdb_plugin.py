@@ -1,0 +1,41 @@
+"""dbt-duckdb plugin (named in profiles.yml) that prepares every Gold connection.
+
+`INSTALL iceberg` needs the network, so the extensions are LOADed from the pinned PyPI
+wheels instead; and the session clock is pinned to UTC so `cast(ts as date)` gives the
+UTC day on any laptop. Athena never sees this: only the DuckDB targets list the plugin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+
+from lakehouse.silver.duck import extension_path
+
+# iceberg reads Avro manifests, so avro must be loaded first.
+EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("duckdb_extension_avro", "avro"),
+    ("duckdb_extension_iceberg", "iceberg"),
+)
+
+
+def prepare(conn: DuckDBPyConnection) -> None:
+    """Load the offline extensions and use UTC for every cursor of `conn`'s database."""
+    for package, name in EXTENSIONS:
+        conn.execute(f"LOAD '{extension_path(package, name)}'")
+    # GLOBAL so the per-thread cursors dbt-duckdb opens inherit it.
+    conn.execute("SET GLOBAL TimeZone = 'UTC'")
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self.config = plugin_config
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        prepare(conn)
+
+    def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
+        # DuckDB draws a progress bar on the terminal for long queries; dbt owns the output.
+        cursor.execute("SET enable_progress_bar = false")

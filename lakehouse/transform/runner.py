@@ -1,0 +1,277 @@
+"""Runs the dbt project in-process (`dbtRunner`) against the current Silver snapshot.
+
+dbt's own project and profile live at the repo root; everything dbt writes (target/,
+logs/, the DuckDB file) goes under the lake. On DuckDB targets the build works on a copy
+of the Gold file and swaps it in only when dbt succeeds, so a failed build never leaves a
+half-built Gold and readers (dashboards, `lakehouse query`) are never locked out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from lakehouse.config import PROJECT_ROOT, Settings
+from lakehouse.errors import ConfigError, PipelineError
+from lakehouse.transform.query import gold_database_path
+from lakehouse.transform.silver import silver_metadata_location
+
+# Node statuses dbt reports for a node that did its job.
+_OK = frozenset({"success", "pass", "skipped"})
+_PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One finished dbt node (model, seed, data test or unit test)."""
+
+    name: str
+    resource_type: str
+    status: str
+    seconds: float
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in _OK
+
+
+@dataclass
+class BuildResult:
+    target: str
+    silver_metadata: str | None
+    nodes: list[NodeResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, resource_type: str) -> int:
+        return sum(1 for n in self.nodes if n.resource_type == resource_type)
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [n for n in self.nodes if not n.ok]
+
+
+def dbt_dirs(settings: Settings) -> tuple[Path, Path]:
+    """(target path, log path) for dbt under the lake, never in the repo."""
+    base = settings.home / "dbt"
+    return base / "target", base / "logs"
+
+
+def build(
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    select: str | None = None,
+    exclude: str | None = None,
+    silver_metadata: str | None = None,
+    on_node: Callable[[NodeResult], None] | None = None,
+    extra_vars: dict[str, Any] | None = None,
+) -> BuildResult:
+    """`dbt build` (seeds, models, data and unit tests) over the current Silver snapshot.
+
+    `select`/`exclude` are dbt selectors (e.g. exclude "resource_type:test" skips data
+    tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
+    `on_node` is called as each node finishes. Raises `LakeEmptyError` when Silver is empty
+    and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
+    """
+    settings.ensure()
+    if settings.target == "prod":
+        _require_prod_env()
+        metadata = silver_metadata
+    else:
+        metadata = silver_metadata or silver_metadata_location(settings)
+    result = BuildResult(target=settings.target, silver_metadata=metadata)
+    dbt_vars: dict[str, Any] = {"lakehouse__silver_metadata_location": metadata or ""}
+    dbt_vars.update(extra_vars or {})
+    args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        # only tests whose every parent is selected: a test of a model outside the
+        # selection may read tables this Gold does not have yet
+        args += ["--select", *select.split(), "--indirect-selection", "cautious"]
+    if exclude:
+        args += ["--exclude", *exclude.split()]
+
+    def collect(node: NodeResult) -> None:
+        result.nodes.append(node)
+        if on_node is not None:
+            on_node(node)
+
+    started = time.perf_counter()
+    with _build_lock(settings), _gold_workspace(settings) as gold_env:
+        outcome = _invoke(settings, args, collect, gold_env)
+        if result.failures:
+            raise PipelineError(_failure_message(result.failures))
+        if outcome is not None:
+            raise PipelineError(outcome)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _common_args(settings: Settings) -> list[str]:
+    target_path, log_path = dbt_dirs(settings)
+    return [
+        "--project-dir", str(PROJECT_ROOT),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target", settings.target,
+        "--target-path", str(target_path),
+        "--log-path", str(log_path),
+        "--log-level", "none",
+        "--log-level-file", "info",
+        "--no-use-colors",
+        "--no-send-anonymous-usage-stats",
+    ]  # fmt: skip
+
+
+def _require_prod_env() -> None:
+    missing = [name for name in _PROD_ENV if not os.environ.get(name)]
+    if missing:
+        raise ConfigError(
+            f"target prod runs dbt on Athena and needs {', '.join(missing)}; set them (and "
+            "LAKEHOUSE_ATHENA_WORKGROUP, LAKEHOUSE_ATHENA_SCHEMA) or use --target dev."
+        )
+
+
+@contextmanager
+def _build_lock(settings: Settings) -> Iterator[None]:
+    path = settings.state_dir / "gold-build.lock"
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PipelineError(
+                f"another `lakehouse build` is running on {settings.home} (lock {path}); "
+                "wait for it to finish."
+            ) from None
+        yield
+
+
+@contextmanager
+def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
+    """Env for dbt whose DuckDB path is a working copy, swapped in on success."""
+    if settings.target == "prod":
+        yield {}
+        return
+    gold = gold_database_path(settings)
+    gold.parent.mkdir(parents=True, exist_ok=True)
+    work = gold.with_name(gold.name + ".building")
+    for stale in (work, _wal(work)):
+        stale.unlink(missing_ok=True)
+    if gold.exists():
+        shutil.copyfile(gold, work)
+        if _wal(gold).exists():  # written by a dbt run outside `lakehouse build`
+            shutil.copyfile(_wal(gold), _wal(work))
+    ok = False
+    try:
+        yield {"LAKEHOUSE_GOLD_PATH": str(work)}
+        ok = True
+    finally:
+        _close_duckdb()
+        if ok:
+            _fold_wal(work)
+            os.replace(work, gold)
+            _wal(gold).unlink(missing_ok=True)  # already folded into the copy
+        else:
+            work.unlink(missing_ok=True)
+            _wal(work).unlink(missing_ok=True)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _fold_wal(path: Path) -> None:
+    """Make `path` self-contained: replay and checkpoint a WAL left beside it, if any."""
+    if _wal(path).exists():
+        con = duckdb.connect(str(path))
+        con.execute("checkpoint")
+        con.close()
+
+
+def _close_duckdb() -> None:
+    """dbt-duckdb keeps its database open for the process; close it so the file is complete.
+
+    dbt-duckdb has no public close, so this reaches into its connection manager.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a pinned dependency
+        return
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+@contextmanager
+def _dbt_environment(settings: Settings, extra: dict[str, str]) -> Iterator[None]:
+    values = {
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "LAKEHOUSE_HOME": str(settings.home),
+        "LAKEHOUSE_TARGET": settings.target,
+        "DO_NOT_TRACK": "1",
+        **extra,
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _invoke(
+    settings: Settings, args: list[str], on_node: Callable[[NodeResult], None], env: dict[str, str]
+) -> str | None:
+    """Run dbt; returns an error message when dbt did not succeed, else None."""
+    from dbt.cli.main import dbtRunner
+
+    def callback(event: Any) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        info, run = event.data.node_info, event.data.run_result
+        on_node(
+            NodeResult(
+                name=info.node_name,
+                resource_type=info.resource_type,
+                status=run.status or info.node_status,
+                seconds=run.execution_time,
+                message=run.message,
+            )
+        )
+
+    with _dbt_environment(settings, env):
+        outcome = dbtRunner(callbacks=[callback]).invoke(args)
+    if outcome.exception is not None:
+        return f"dbt could not run: {_clean(str(outcome.exception))}"
+    if not outcome.success:
+        return (
+            f"dbt build failed; see {dbt_dirs(settings)[1] / 'dbt.log'}; Gold was left unchanged."
+        )
+    return None
+
+
+def _failure_message(failures: list[NodeResult]) -> str:
+    lines = [f"dbt build failed ({len(failures)} node(s)); Gold was left unchanged:"]
+    for node in failures:
+        lines.append(f"  {node.resource_type} {node.name}: {node.status}: {_clean(node.message)}")
+    return "\n".join(lines)
+
+
+def _clean(message: str) -> str:
+    return " ".join(message.split()) if message else "(no message)"

@@ -1,0 +1,96 @@
+{#- Every difference between DuckDB (default__) and Athena/Trino (athena__) lives here,
+    behind adapter.dispatch; models never branch on the target. -#}
+
+{#- One text value of the Silver payload map; NULL when the key is missing. -#}
+{% macro payload_value(payload, key) -%}
+  {{ return(adapter.dispatch('payload_value', 'lakehouse')(payload, key)) }}
+{%- endmacro %}
+
+{% macro default__payload_value(payload, key) -%}
+  {{ payload }}['{{ key }}']
+{%- endmacro %}
+
+{% macro athena__payload_value(payload, key) -%}
+  element_at({{ payload }}, '{{ key }}')
+{%- endmacro %}
+
+
+{#- Whole milliseconds from timestamp `start_at` to timestamp `end_at` (bigint). -#}
+{% macro millis_between(start_at, end_at) -%}
+  {{ return(adapter.dispatch('millis_between', 'lakehouse')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__millis_between(start_at, end_at) -%}
+  (epoch_ms({{ end_at }}) - epoch_ms({{ start_at }}))
+{%- endmacro %}
+
+{% macro athena__millis_between(start_at, end_at) -%}
+  cast(to_milliseconds({{ end_at }} - {{ start_at }}) as bigint)
+{%- endmacro %}
+
+
+{#- The last non-NULL value of `expr` over a window: `over` is the window body. -#}
+{% macro last_non_null(expr, over) -%}
+  {{ return(adapter.dispatch('last_non_null', 'lakehouse')(expr, over)) }}
+{%- endmacro %}
+
+{% macro default__last_non_null(expr, over) -%}
+  last_value({{ expr }} ignore nulls) over ({{ over }})
+{%- endmacro %}
+
+{% macro athena__last_non_null(expr, over) -%}
+  last_value({{ expr }}) ignore nulls over ({{ over }})
+{%- endmacro %}
+
+
+{#- How incremental models replace whole event_dt partitions: DuckDB deletes the
+    partitions present in the new batch and inserts it (unique_key = the partition
+    column); Athena overwrites the same Hive partitions. Same result on both. -#}
+{% macro partition_overwrite_strategy() -%}
+  {{ return(adapter.dispatch('partition_overwrite_strategy', 'lakehouse')()) }}
+{%- endmacro %}
+
+{% macro default__partition_overwrite_strategy() -%}
+  {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro athena__partition_overwrite_strategy() -%}
+  {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+
+{#- on-run-start: DuckDB targets read Silver from one Iceberg metadata file, which
+    `lakehouse build` passes in; say so plainly instead of failing inside iceberg_scan. -#}
+{% macro require_silver_snapshot() -%}
+  {{ return(adapter.dispatch('require_silver_snapshot', 'lakehouse')()) }}
+{%- endmacro %}
+
+{% macro default__require_silver_snapshot() -%}
+  {%- if execute and flags.WHICH in ('run', 'build') and not var('lakehouse__silver_metadata_location') -%}
+    {{ exceptions.raise_compiler_error(
+        "var lakehouse__silver_metadata_location is empty, so there is no Silver snapshot to read. "
+        ~ "Run `lakehouse build` (it resolves the current snapshot), or pass "
+        ~ "--vars '{lakehouse__silver_metadata_location: <path to metadata.json>}'.") }}
+  {%- endif -%}
+  select 1
+{%- endmacro %}
+
+{% macro athena__require_silver_snapshot() -%}
+  select 1
+{%- endmacro %}
+
+
+{#- A Silver timestamptz as a plain UTC timestamp (Gold's `_at` columns). DuckDB goes
+    through epoch microseconds: same value as a cast under UTC, without the ICU time-zone
+    conversion (about 10× faster per row). -#}
+{% macro utc_timestamp(column) -%}
+  {{ return(adapter.dispatch('utc_timestamp', 'lakehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(column) -%}
+  make_timestamp(epoch_us({{ column }}))
+{%- endmacro %}
+
+{% macro athena__utc_timestamp(column) -%}
+  cast({{ column }} as timestamp)
+{%- endmacro %}

@@ -1,0 +1,198 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=partition_overwrite_strategy(),
+        unique_key='started_dt',
+        partitioned_by=['started_dt'],
+        on_schema_change='fail'
+    )
+}}
+
+{#-
+  One row per Gold session (SES-1) with its FUN-1 funnel: a step counts only when it
+  happens after the previous step in the same session (search.query → profile.view →
+  message.sent → checkout.start → checkout.complete), ordered by (event_at, event_id).
+  Incremental: sessions last at most session_max_hours, so the sessions touched by
+  rebuilt fact_events days all started at most that long before the first rebuilt day.
+-#}
+
+with events as (
+
+    select * from {{ ref('fact_events') }}
+
+),
+
+{% if is_incremental() %}
+
+rebuild_from as (
+
+    select
+        cast({{ dbt.dateadd('day', -session_span_days(),
+            upstream_changed_from(ref('fact_events'))) }} as date) as from_dt
+
+),
+
+{% endif %}
+
+session_events as (
+
+    select
+        session_id,
+        identity_id,
+        session_started_at,
+        event_id,
+        event_name,
+        event_at,
+        channel,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        click_token,
+        event_source,
+        device_id,
+        page_path,
+        country_code,
+        city_name
+    from events
+    where session_id is not null
+    {% if is_incremental() %}
+      and event_dt >= (select from_dt from rebuild_from)
+      and session_started_at >= cast((select from_dt from rebuild_from) as timestamp)
+    {% endif %}
+
+),
+
+-- the first event of a session is the one its id was made from (gs_ + the event's ULID)
+first_events as (
+
+    select *
+    from session_events
+    where event_id = 'evt_' || substr(session_id, 4)
+
+),
+
+totals as (
+
+    select
+        session_id,
+        min(identity_id) as identity_id,
+        min(session_started_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as n_events
+    from session_events
+    group by session_id
+
+),
+
+funnel_events as (
+
+    select
+        session_id,
+        event_name,
+        row_number() over (partition by session_id order by event_at, event_id) as position
+    from session_events
+    where event_name in (
+        'search.query', 'profile.view', 'message.sent', 'checkout.start', 'checkout.complete'
+    )
+
+),
+
+-- each step's first position after the previous step's first position
+search_step as (
+
+    select
+        funnel_events.*,
+        min(case when event_name = 'search.query' then position end)
+            over (partition by session_id) as search_at
+    from funnel_events
+
+),
+
+view_step as (
+
+    select
+        search_step.*,
+        min(case when event_name = 'profile.view' and position > search_at then position end)
+            over (partition by session_id) as view_at
+    from search_step
+
+),
+
+message_step as (
+
+    select
+        view_step.*,
+        min(case when event_name = 'message.sent' and position > view_at then position end)
+            over (partition by session_id) as message_at
+    from view_step
+
+),
+
+checkout_start_step as (
+
+    select
+        message_step.*,
+        min(case when event_name = 'checkout.start' and position > message_at then position end)
+            over (partition by session_id) as checkout_start_at
+    from message_step
+
+),
+
+checkout_complete_step as (
+
+    select
+        checkout_start_step.*,
+        min(case when event_name = 'checkout.complete' and position > checkout_start_at
+            then position end) over (partition by session_id) as checkout_complete_at
+    from checkout_start_step
+
+),
+
+funnel as (
+
+    select
+        session_id,
+        max(search_at) is not null as reached_search,
+        max(view_at) is not null as reached_view,
+        max(message_at) is not null as reached_message,
+        max(checkout_start_at) is not null as reached_checkout_start,
+        max(checkout_complete_at) is not null as reached_checkout_complete
+    from checkout_complete_step
+    group by session_id
+
+),
+
+final as (
+
+    select
+        totals.session_id,
+        totals.identity_id,
+        totals.started_at,
+        totals.ended_at,
+        cast(floor({{ millis_between('totals.started_at', 'totals.ended_at') }} / 1000.0) as bigint)
+            as duration_seconds,
+        totals.n_events,
+        first_events.channel,
+        first_events.utm_source,
+        first_events.utm_medium,
+        first_events.utm_campaign,
+        first_events.click_token,
+        first_events.event_source as platform,
+        first_events.device_id,
+        first_events.page_path as landing_page_path,
+        first_events.country_code,
+        first_events.city_name,
+        coalesce(funnel.reached_search, false) as reached_search,
+        coalesce(funnel.reached_view, false) as reached_view,
+        coalesce(funnel.reached_message, false) as reached_message,
+        coalesce(funnel.reached_checkout_start, false) as reached_checkout_start,
+        coalesce(funnel.reached_checkout_complete, false) as reached_checkout_complete,
+        {{ gold_built_at() }} as gold_built_at,
+        cast(totals.started_at as date) as started_dt
+    from totals
+    inner join first_events on first_events.session_id = totals.session_id
+    left join funnel on funnel.session_id = totals.session_id
+
+)
+
+select * from final

@@ -1,0 +1,26 @@
+-- Checkout events: one row per event, payload fields cast to columns.
+with source as (
+
+    select * from {{ source('silver', 'events') }}
+    where event_name in ('checkout.start', 'checkout.complete')
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_name,
+        {{ utc_timestamp('event_ts') }} as event_at,
+        event_dt,
+        {{ payload_value('payload', 'checkout_id') }} as checkout_id,
+        {{ payload_value('payload', 'order_id') }} as order_id,
+        {{ payload_value('payload', 'profile_id') }} as profile_id,
+        cast({{ payload_value('payload', 'amount_cents') }} as bigint) as amount_cents,
+        {{ payload_value('payload', 'currency') }} as currency
+
+    from source
+
+)
+
+select * from final

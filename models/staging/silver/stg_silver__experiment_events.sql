@@ -1,0 +1,24 @@
+-- Experiment events: one row per event, payload fields cast to columns.
+with source as (
+
+    select * from {{ source('silver', 'events') }}
+    where event_name in ('exp.view', 'exp.convert')
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_name,
+        {{ utc_timestamp('event_ts') }} as event_at,
+        event_dt,
+        {{ payload_value('payload', 'exp_id') }} as exp_id,
+        {{ payload_value('payload', 'variant') }} as variant,
+        {{ payload_value('payload', 'metric') }} as metric
+
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+-- Sponsored slot events: one row per event, payload fields cast to columns.
+with source as (
+
+    select * from {{ source('silver', 'events') }}
+    where event_name in ('promo.impression', 'promo.click')
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_name,
+        {{ utc_timestamp('event_ts') }} as event_at,
+        event_dt,
+        {{ payload_value('payload', 'promo_id') }} as promo_id,
+        cast({{ payload_value('payload', 'slot') }} as bigint) as promo_slot,
+        cast({{ payload_value('payload', 'is_sponsored') }} as boolean) as is_sponsored
+
+    from source
+
+)
+
+select * from final

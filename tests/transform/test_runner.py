@@ -1,0 +1,77 @@
+"""`lakehouse build` around dbt: clear errors, Gold swapped in only when dbt succeeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lakehouse.config import Settings
+from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
+from lakehouse.transform.runner import NodeResult, _failure_message, build, dbt_dirs
+from tests.dbt.silver_fixture import silver_row, write_silver
+
+
+def test_empty_silver_is_a_clear_error(settings: Settings) -> None:
+    with pytest.raises(LakeEmptyError, match=r"Silver is empty .* `lakehouse refine`"):
+        build(settings)
+    assert not settings.gold_path.exists()
+
+
+def test_prod_needs_athena_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAKEHOUSE_ATHENA_REGION", raising=False)
+    monkeypatch.delenv("LAKEHOUSE_ATHENA_S3_STAGING_DIR", raising=False)
+    prod = Settings(home=settings.home, target="prod")
+    with pytest.raises(
+        ConfigError, match="LAKEHOUSE_ATHENA_REGION, LAKEHOUSE_ATHENA_S3_STAGING_DIR"
+    ):
+        build(prod)
+
+
+def test_dbt_files_stay_under_the_lake(settings: Settings) -> None:
+    target, logs = dbt_dirs(settings)
+    assert target.is_relative_to(settings.home) and logs.is_relative_to(settings.home)
+
+
+def test_failure_message_names_nodes_and_dbt_messages() -> None:
+    msg = _failure_message(
+        [
+            NodeResult("fact_orders", "model", "error", 0.4, "Binder Error:\n  column x not found"),
+            NodeResult("unique_fact_orders_order_id", "test", "fail", 0.1, "Got 2 results"),
+        ]
+    )
+    assert msg.splitlines() == [
+        "dbt build failed (2 node(s)); Gold was left unchanged:",
+        "  model fact_orders: error: Binder Error: column x not found",
+        "  test unique_fact_orders_order_id: fail: Got 2 results",
+    ]
+
+
+def test_a_failing_build_names_the_model_and_keeps_gold(settings: Settings, tmp_path: Path) -> None:
+    con = duckdb.connect(str(settings.gold_path))  # an earlier Gold, which must survive
+    con.execute("create table previous_gold as select 1 as n")
+    con.close()
+    before = settings.gold_path.read_bytes()
+    missing = (tmp_path / "gone.metadata.json").as_uri()
+    with pytest.raises(PipelineError) as err:
+        build(settings, silver_metadata=missing, select="stg_silver__messages")
+    text = str(err.value)
+    assert "model stg_silver__messages: error:" in text
+    assert "gone.metadata.json" in text
+    assert "Traceback" not in text
+    assert settings.gold_path.read_bytes() == before
+    assert not list(settings.home.glob("*.building*"))
+
+
+def test_a_failing_data_test_is_reported(settings: Settings) -> None:
+    rows = [
+        silver_row("evt_1", "message.sent", "2026-10-01T10:00:00", anon_id="a1",
+                   payload={"thread_id": "thr_1"})  # to_profile_id is missing
+    ]  # fmt: skip
+    write_silver(settings, rows)
+    with pytest.raises(
+        PipelineError, match=r"test not_null_stg_silver__messages_to_profile_id: fail"
+    ):
+        build(settings, select="stg_silver__messages")
+    assert not settings.gold_path.exists()
