@@ -25,9 +25,9 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
 
 
 def currencies(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Currencies by number of orders, most first."""
+    """Currencies by number of orders, most first (ties alphabetical, so the default is stable)."""
     rows = con.execute(
-        "select currency from kpi_gmv_daily group by 1 order by sum(n_orders) desc"
+        "select currency from kpi_gmv_daily group by 1 order by sum(n_orders) desc, 1"
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from lakehouse.config import Settings
@@ -137,7 +138,9 @@ def test_rebuild_without_changes_keeps_gold(scenario_lake: Settings, gold: Query
     before = gold("select count(*), max(gold_built_at) from fact_events")
     res = invoke(scenario_lake.home, "build", "--select", "fact_events")
     assert res.exit_code == 0, res.output
-    assert "Gold built in" in res.stdout
+    assert "Gold built in" in res.stdout  # the summary
+    assert re.search(r"ok +model +fact_events +\d+\.\d\ds", res.stderr)  # a line per model
+    assert "read Silver snapshot" in res.stderr
     # nothing new in Silver: the incremental run rewrites the lookback days only
     assert gold("select count(*) from fact_events") == [before[0][:1]]
 
