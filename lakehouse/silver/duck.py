@@ -35,12 +35,17 @@ def extension_path(package: str, name: str) -> Path:
     )
 
 
+def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    """LOAD the offline avro + iceberg extensions into `con` (in dependency order)."""
+    for package, name in _EXTENSIONS:
+        con.execute(f"LOAD '{extension_path(package, name)}'")
+
+
 def connect(path: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that can `iceberg_scan('<metadata json>')`."""
     con = duckdb.connect(path, read_only=read_only)
     try:
-        for package, name in _EXTENSIONS:
-            con.execute(f"LOAD '{extension_path(package, name)}'")
+        load_extensions(con)
     except BaseException:
         con.close()
         raise

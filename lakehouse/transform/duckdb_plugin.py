@@ -12,19 +12,12 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from lakehouse.silver.duck import extension_path
-
-# iceberg reads Avro manifests, so avro must be loaded first.
-EXTENSIONS: tuple[tuple[str, str], ...] = (
-    ("duckdb_extension_avro", "avro"),
-    ("duckdb_extension_iceberg", "iceberg"),
-)
+from lakehouse.silver.duck import load_extensions
 
 
 def prepare(conn: DuckDBPyConnection) -> None:
     """Load the offline extensions and use UTC for every cursor of `conn`'s database."""
-    for package, name in EXTENSIONS:
-        conn.execute(f"LOAD '{extension_path(package, name)}'")
+    load_extensions(conn)
     # GLOBAL so the per-thread cursors dbt-duckdb opens inherit it.
     conn.execute("SET GLOBAL TimeZone = 'UTC'")
 
