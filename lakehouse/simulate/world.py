@@ -147,6 +147,10 @@ STUDIOS_PER_CITY = 19  # ≈150 studios
 PROFILES_PER_CITY = 188  # ≈1500 profiles
 
 
+# Fixed reporting rates: campaign spend is in EUR, so ROAS converts order revenue to EUR.
+_EUR_PER_UNIT = (("EUR", "1.000000"), ("GBP", "1.170000"), ("USD", "0.920000"))
+
+
 def build_seed_tables(seed: int = WORLD_SEED) -> dict[str, list[Row]]:
     """Every seed table as rows of strings, in file order. Pure function of `seed`."""
     rng = random.Random(seed)
@@ -200,6 +204,7 @@ def build_seed_tables(seed: int = WORLD_SEED) -> dict[str, list[Row]]:
         "campaigns": campaigns,
         "channel_mapping": channels,
         "campaign_spend": spend,
+        "fx_rates": [{"currency": cur, "eur_per_unit": rate} for cur, rate in _EUR_PER_UNIT],
     }
 
 

@@ -83,6 +83,11 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__session_max_hours": 24,
         "lakehouse__incremental_lookback_days": 3,
         "lakehouse__id_deny_list": ["", "null", "undefined", "0", "anonymous", "guest"],
+        "lakehouse__attribution_checkout_lookback_days": 7,
+        "lakehouse__attribution_referral_lookback_days": 30,
+        "lakehouse__attribution_burst_gap_minutes": 10,
+        "lakehouse__attribution_fraud_max_touches": 5,
+        "lakehouse__referral_award_window_days": 30,
     }
 
 
