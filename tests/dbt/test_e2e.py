@@ -21,6 +21,7 @@ from lakehouse.config import Settings, load_settings
 from lakehouse.ingest.loader import load_files
 from lakehouse.silver.refine import refine
 from lakehouse.simulate import generate, load_truth, truth_path
+from lakehouse.simulate.scenarios import EXPECTED_CHANNEL
 from lakehouse.transform.query import gold_database_path, run_query
 from lakehouse.transform.runner import build
 
@@ -142,6 +143,34 @@ def test_gold_matches_the_generated_truth(
             truth["referrals"]["clawbacks"],
         )
     ]
+
+
+def test_attribution_recovers_every_planted_channel(
+    full_lake: Settings, generated: tuple[Path, dict[str, Any]]
+) -> None:
+    """ATT-1…6 on generated data: each order gets the channel the generator planted (its
+    reference implementation, lakehouse.simulate.attribution), each scripted scenario the
+    channel its script names, and the fraud filter discards exactly the planted touches."""
+    truth = generated[1]
+    got = dict(run_query(full_lake, "select order_id, channel from fact_attribution_checkout").rows)
+    assert len(got) == truth["orders"]
+    wrong = {o: (c, got.get(o)) for o, c in truth["order_channel"].items() if got.get(o) != c}
+    assert not wrong, f"{len(wrong)} of {len(got)} orders misattributed (planted, got): {wrong}"
+    scripted = truth["attribution_scenarios"]
+    assert len(scripted) >= 6, "the generator scripts the attribution rules"
+    for name, orders in scripted.items():
+        assert {got[o] for o in orders} == {EXPECTED_CHANNEL[name]}, name
+    assert (
+        _one(full_lake, "select count(*) from fact_attribution_invalid_touches")
+        == truth["fraud_invalid_touches"]
+    )
+    referrals = run_query(
+        full_lake,
+        "select count(*), sum(is_awarded::int), sum(is_clawed_back::int) "
+        "from fact_attribution_referral",
+    ).rows
+    planted = truth["referrals"]
+    assert referrals == [(planted["qualified"], planted["qualified"], planted["clawbacks"])]
 
 
 def test_no_dead_letter_reaches_gold(full_lake: Settings) -> None:

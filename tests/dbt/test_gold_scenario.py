@@ -168,3 +168,17 @@ def test_query_is_read_only(scenario_lake: Settings) -> None:
     res = invoke(scenario_lake.home, "query", "copy (select 1) to 'leak.csv'")
     assert res.exit_code == 1
     assert "disabled" in res.output
+
+
+def test_a_pre_login_touch_belongs_to_the_stitched_user(gold: Query) -> None:
+    """evt_08 was clicked on the laptop before its login: attribution sees it as u_ann's,
+    with click proof and its campaign's channel; ord_1 (09:30) predates it, so both orders
+    stay direct."""
+    assert gold(
+        "select identity_id, has_click_proof, channel, is_valid "
+        "from main_intermediate.int_attribution_touches where event_id = 'evt_08'"
+    ) == [("u_ann", True, "paid_search", True)]
+    assert gold(
+        "select order_id, channel, source, touch_event_id from fact_attribution_checkout "
+        "order by order_id"
+    ) == [("ord_1", "direct", "direct", None), ("ord_2", "direct", "direct", None)]
