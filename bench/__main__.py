@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.common import ROOT, Context, console, print_table
 
 # Stage modules in pipeline order; each has run(ctx) -> list[Row].
-STAGES = ["ingest", "refine"]
+STAGES = ["ingest", "refine", "build"]
 
 
 def main() -> None:

@@ -1,0 +1,301 @@
+"""Gold build benchmarks (issues: Silver/Gold, Attribution).
+
+On the generated dataset (30 days by default), in one lake:
+1. load + refine every day but the last, full build (warm-up, reported);
+2. load + refine the last day, incremental build → "one new day" (target ≤ 0.15 of 3);
+3. full-refresh build of all days (models, seeds, data and unit tests);
+4. floor: the compiled SQL of that build's models (from its manifest), run bare in DuckDB
+   in dependency order into a fresh file (target: build ≤ 2× the floor);
+5. attribution: dbt's time for the models behind fact_attribution_checkout against the
+   same logic as one bare DuckDB query over the same Gold (target ≤ 2×); the bare query's
+   answer is checked against fact_attribution_checkout.
+Every build runs in a child process, so its peak RSS is its own.
+
+Standalone: `python -m bench.build --events N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.common import ROOT, Context, Row, console, print_table
+
+INCREMENTAL_TARGET = "≤0.15 of full build"
+BUILD_TARGET = "≤2× bare SQL"
+ATTRIBUTION_MODELS = (
+    "int_attribution_touches",
+    "int_attribution_conversions",
+    "int_attribution_paths",
+    "fact_attribution_checkout",
+)
+
+_CHILD = """
+import resource, sys, orjson
+from lakehouse.config import load_settings
+from lakehouse.transform.runner import build
+args = orjson.loads(sys.argv[2])
+r = build(load_settings(sys.argv[1]), **args)
+print(orjson.dumps({"seconds": r.seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "nodes": [[n.name, n.resource_type, n.seconds] for n in r.nodes]}).decode())
+"""
+
+
+def _event_day(line: bytes) -> str:
+    """The UTC day of a line's event_ts; "" for lines that are not an event (planted junk)."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return ""
+    ts = event.get("event_ts") if isinstance(event, dict) else None
+    return ts[:10] if isinstance(ts, str) and ts[:2] == "20" else ""
+
+
+def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
+    """The dataset as (earlier days, last event day) NDJSON files and their line counts."""
+    lines = dataset.read_bytes().splitlines(keepends=True)
+    days = [_event_day(line) for line in lines]
+    last = max(days)
+    early, late = out_dir / "days-before.ndjson", out_dir / "last-day.ndjson"
+    keep = [d == last for d in days]
+    early.write_bytes(b"".join(line for line, k in zip(lines, keep, strict=True) if not k))
+    late.write_bytes(b"".join(line for line, k in zip(lines, keep, strict=True) if k))
+    n_late = sum(keep)
+    return early, late, len(lines) - n_late, n_late
+
+
+def _cli(home: Path, *args: str) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "lakehouse.cli", "--home", str(home), *args],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"lakehouse {' '.join(args)} failed: {res.stderr.decode()[-2000:]}")
+
+
+def build_child(home: Path, **kwargs: Any) -> dict[str, Any]:
+    """`runner.build(**kwargs)` in a child process: seconds, peak RSS, per-node seconds."""
+    res = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(home), orjson.dumps(kwargs).decode()],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"build failed: {res.stderr.decode()[-3000:]}")
+    out: dict[str, Any] = orjson.loads(res.stdout.splitlines()[-1])
+    return out
+
+
+def _manifest_models(home: Path) -> list[dict[str, Any]]:
+    """Model nodes of the last build's manifest in dependency order."""
+    manifest = orjson.loads((home / "dbt" / "target" / "manifest.json").read_bytes())
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in seen or key not in nodes:
+            return
+        seen.add(key)
+        for dep in nodes[key]["depends_on"]["nodes"]:
+            visit(dep)
+        order.append(key)
+
+    for key in sorted(nodes):
+        visit(key)
+    return [nodes[k] for k in order]
+
+
+def bare_floor(home: Path, scratch: Path) -> tuple[float, int]:
+    """Run the compiled model SQL bare into a fresh DuckDB file: (seconds, models run).
+
+    Seeds are copied from the built Gold first (not timed): they are inputs, not logic.
+    """
+    import duckdb
+
+    from lakehouse.config import load_settings
+    from lakehouse.silver.duck import load_extensions
+    from lakehouse.transform.query import gold_database_path
+
+    models = _manifest_models(home)
+    db = scratch / "bare.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect()
+    load_extensions(con)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"ATTACH '{db}' AS gold")
+    con.execute(f"ATTACH '{gold_database_path(load_settings(home))}' AS built (READ_ONLY)")
+    schemas = {m["schema"] for m in models} | {"main_seeds"}
+    for schema in sorted(schemas):
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS gold."{schema}"')
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'built' "
+        "and schema_name = 'main_seeds'"
+    ).fetchall():
+        con.execute(f'CREATE TABLE gold.main_seeds."{table}" AS FROM built.main_seeds."{table}"')
+    con.execute("DETACH built")
+    started = time.perf_counter()
+    for m in models:
+        kind = "VIEW" if m["config"]["materialized"] == "view" else "TABLE"
+        name = f'gold."{m["schema"]}"."{m["alias"]}"'
+        con.execute(f"CREATE {kind} {name} AS {m['compiled_code']}")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds, len(models)
+
+
+# ATT-1…5 last-non-direct checkout attribution in one statement, over the built Gold.
+ATTRIBUTION_SQL = """
+with touches as (
+    select event_id, event_at, identity_id, device_id, utm_source, utm_medium, utm_campaign,
+           channel, click_token is not null as proof
+    from main.fact_events
+    where event_name in ('growth.alert.click', 'digest.click', 'sharecard.click',
+                         'search.result_click', 'landing.view', 'email.click', 'promo.click')
+      and (click_token is not null or coalesce(utm_medium, '(direct)') <> '(direct)')
+    qualify row_number() over (partition by event_id order by received_at, event_at) = 1
+), gaps as (
+    select *,
+        epoch_ms(event_at) - epoch_ms(lag(event_at) over d) as dgap,
+        epoch_ms(event_at) - epoch_ms(lag(event_at) over i) as igap
+    from touches
+    window d as (partition by device_id, utm_campaign order by event_at, event_id),
+           i as (partition by identity_id, utm_campaign order by event_at, event_id)
+), numbered as (
+    select *,
+        sum(case when dgap is null or dgap >= 600000 then 1 else 0 end) over d as dn,
+        sum(case when igap is null or igap >= 600000 then 1 else 0 end) over i as inum
+    from gaps
+    window d as (partition by device_id, utm_campaign order by event_at, event_id
+                 rows between unbounded preceding and current row),
+           i as (partition by identity_id, utm_campaign order by event_at, event_id
+                 rows between unbounded preceding and current row)
+), valid as (
+    select * from numbered
+    qualify (device_id is null or count(*) over (partition by device_id, utm_campaign, dn) <= 5)
+        and (identity_id is null or count(*) over (partition by identity_id, utm_campaign, inum) <= 5)
+), winners as (
+    select o.order_id, v.event_id, v.channel, v.utm_source
+    from main.fact_orders o
+    join valid v on v.identity_id = o.identity_id
+        and v.event_at between o.ordered_at - interval 7 day and o.ordered_at
+    qualify row_number() over (partition by o.order_id
+                               order by v.proof desc, v.event_at desc, v.event_id desc) = 1
+)
+select o.order_id, coalesce(w.channel, 'direct') as channel,
+       coalesce(w.utm_source, 'direct') as source, w.event_id as touch_event_id
+from main.fact_orders o left join winners w using (order_id)
+"""
+
+
+def bare_attribution(home: Path) -> tuple[float, int, int]:
+    """(seconds, orders, rows differing from fact_attribution_checkout)."""
+    import duckdb
+
+    from lakehouse.config import load_settings
+    from lakehouse.transform.query import gold_database_path
+
+    con = duckdb.connect(str(gold_database_path(load_settings(home))), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    started = time.perf_counter()
+    con.execute(f"CREATE TEMP TABLE bare_attribution AS {ATTRIBUTION_SQL}")
+    seconds = time.perf_counter() - started
+    (n,) = con.execute("select count(*) from bare_attribution").fetchone() or (0,)
+    (diff,) = con.execute(
+        "select count(*) from (select order_id, channel, source, touch_event_id "
+        "from bare_attribution except all select order_id, channel, source, touch_event_id "
+        "from main.fact_attribution_checkout)"
+    ).fetchone() or (0,)
+    con.close()
+    return seconds, int(n), int(diff)
+
+
+def _model_seconds(result: dict[str, Any], names: tuple[str, ...] | None = None) -> float:
+    return sum(
+        s
+        for name, kind, s in result["nodes"]
+        if kind == "model" and (names is None or name in names)
+    )
+
+
+def measure(dataset: Path, workdir: Path) -> list[Row]:
+    home = workdir / "build-lake"
+    early, late, n_early, n_late = split_last_day(dataset, workdir)
+    n_all = n_early + n_late
+    _cli(home, "load", str(early))
+    _cli(home, "refine")
+    console.print(f"build: {n_early:,} events of the earlier days refined")
+    first = build_child(home, full_refresh=True)
+    _cli(home, "load", str(late))
+    _cli(home, "refine")
+    inc = build_child(home)
+    console.print(
+        f"build: incremental for the last day ({n_late:,} events) in {inc['seconds']:.1f} s"
+    )
+    full = build_child(home, full_refresh=True)
+    models_only = build_child(
+        home, full_refresh=True, exclude="resource_type:test resource_type:unit_test"
+    )
+    floor_s, n_models = bare_floor(home, workdir)
+    att_dbt = _model_seconds(full, ATTRIBUTION_MODELS)
+    att_wall = build_child(
+        home,
+        select=" ".join(ATTRIBUTION_MODELS),
+        exclude="resource_type:test resource_type:unit_test",
+    )
+    att_bare, n_orders, att_diff = bare_attribution(home)
+    tests = sum(1 for _, kind, _ in full["nodes"] if kind in ("test", "unit_test"))
+    return [
+        Row("build full, earlier days (first build)", n_early, first["seconds"],
+            peak_rss_mb=first["peak_rss_mb"], note="models + seeds + tests"),
+        Row("build incremental: one new day", n_late, inc["seconds"],
+            ratio=inc["seconds"] / full["seconds"], ratio_label="of full build",
+            target=INCREMENTAL_TARGET, peak_rss_mb=inc["peak_rss_mb"],
+            note=f"models {_model_seconds(inc):.1f} s of it"),
+        Row("build full-refresh, all days", n_all, full["seconds"],
+            ratio=full["seconds"] / floor_s, ratio_label="of bare SQL", target=BUILD_TARGET,
+            peak_rss_mb=full["peak_rss_mb"],
+            note=f"{n_models} models ({_model_seconds(full):.1f} s in dbt), {tests} tests"),
+        Row("build full-refresh, models only", n_all, models_only["seconds"],
+            ratio=models_only["seconds"] / floor_s, ratio_label="of bare SQL", target=BUILD_TARGET,
+            peak_rss_mb=models_only["peak_rss_mb"], note="no data/unit tests"),
+        Row("build floor: compiled model SQL bare in DuckDB", n_all, floor_s,
+            note=f"{n_models} models in dependency order"),
+        Row("attribution models in dbt (model time)", n_all, att_dbt,
+            ratio=att_dbt / att_bare if att_bare else None, ratio_label="of one bare query",
+            target="≤2× bare query", note=", ".join(ATTRIBUTION_MODELS)),
+        Row("attribution models: dbt build --select (wall)", n_all, att_wall["seconds"],
+            ratio=att_wall["seconds"] / att_bare if att_bare else None,
+            ratio_label="of one bare query", peak_rss_mb=att_wall["peak_rss_mb"],
+            note="incl. dbt start-up and parse"),
+        Row("attribution floor: one bare DuckDB query", n_all, att_bare,
+            note=f"{n_orders:,} orders, {att_diff} differ from fact_attribution_checkout"),
+    ]  # fmt: skip
+
+
+def run(ctx: Context) -> list[Row]:
+    return measure(ctx.dataset(), ctx.workdir)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=200_000, help="generated events (default 200k)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as tmp:
+        ctx = Context(Path(tmp), args.events)
+        rows = run(ctx)
+    print_table(rows, f"build bench — {args.events:,} generated events")
+
+
+if __name__ == "__main__":
+    main()
