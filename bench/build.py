@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,14 @@ def _event_day(line: bytes) -> str:
 
 
 def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
-    """The dataset as (earlier days, last event day) NDJSON files and their line counts."""
+    """The dataset as (everything else, the last full event day) NDJSON files and their
+    line counts; days after it (the window's short tail) stay in the first part."""
     lines = dataset.read_bytes().splitlines(keepends=True)
     days = [_event_day(line) for line in lines]
-    last = max(days)
+    counts = Counter(d for d in days if d)
+    typical = sorted(counts.values())[len(counts) // 2]
+    # the last day with a typical volume: the window's final day is a short tail
+    last = max(d for d, n in counts.items() if n >= typical // 2)
     early, late = out_dir / "days-before.ndjson", out_dir / "last-day.ndjson"
     keep = [d == last for d in days]
     early.write_bytes(b"".join(line for line, k in zip(lines, keep, strict=True) if not k))
