@@ -24,7 +24,7 @@ from lakehouse.config import Settings, load_settings
 from lakehouse.errors import IngestError
 from lakehouse.ids import new_ulid
 from lakehouse.ingest.body import BodyError, decode_body
-from lakehouse.ingest.durable import GroupCommitLog
+from lakehouse.ingest.durable import GroupCommitLog, tune_interpreter
 from lakehouse.ingest.logfile import AppendLog, recover
 from lakehouse.ingest.records import process
 from lakehouse.ingest.validate import Validator
@@ -59,6 +59,7 @@ class IngestApp:
     def startup(self) -> None:
         s = self.settings.ensure()
         lim = s.limits
+        tune_interpreter()
         recover(s.bronze_dir)  # seal what a crashed worker left (live writers are flock-ed)
         recover(s.dlq_dir)
         self.bronze = GroupCommitLog(
