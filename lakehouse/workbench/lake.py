@@ -63,6 +63,11 @@ class Lake:
     def refresh(self) -> Lake:
         """Re-read the catalog and Gold: later refines and builds become visible."""
         self.close()
+        if not self.settings.home.is_dir():
+            raise LakeEmptyError(
+                f"there is no lake at {self.settings.home}: set LAKEHOUSE_HOME (or pass home=) to "
+                f"a lake root, or create one with {_FILL_SILVER} and {_FILL_GOLD}."
+            )
         self.silver = _silver_tables(self.settings)
         gold = gold_database_path(self.settings)
         self.gold_path = gold if gold.is_file() else None
@@ -296,10 +301,4 @@ def _day(value: DateLike, what: str) -> date:
 
 def open_lake(home: str | os.PathLike[str] | None = None) -> Lake:
     """The lake at `home` (default: $LAKEHOUSE_HOME, else ./.lakehouse), like the CLI."""
-    settings = load_settings(home)
-    if not settings.home.is_dir():
-        raise LakeEmptyError(
-            f"there is no lake at {settings.home}: set LAKEHOUSE_HOME (or pass home=) to a lake "
-            f"root, or create one with {_FILL_SILVER} and {_FILL_GOLD}."
-        )
-    return Lake(settings)
+    return Lake(load_settings(home))
