@@ -9,7 +9,7 @@ nothing typed here can change the lake or write a file.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TextIO
@@ -138,7 +138,10 @@ class Shell:
 
     def _lines(self, stdin: TextIO) -> Iterator[str]:
         prompt, more = ("lakehouse> ", "      ...> ") if self.interactive else ("", "")
-        read: Callable[[str], str] = input if stdin is sys.stdin else lambda _: _next(stdin)
+
+        def read(prompt: str) -> str:
+            return input(prompt) if stdin is sys.stdin else _next(stdin)
+
         first = True
         while True:
             try:
