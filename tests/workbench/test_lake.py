@@ -64,9 +64,12 @@ def test_silver_view_and_events_match_the_generator(lake: Lake, truth: dict[str,
     by_polars = dict(lake.events().group_by("event_name").len().collect().iter_rows())
     assert by_sql == by_polars == truth["events_by_name"]
     one_day = lake.events(DAY, DAY, columns=["event_id"]).collect()
-    assert one_day.height == lake.sql(
-        "select count(*) from lake.events where event_dt = ?", params=[DAY]
-    ).fetchone()[0]  # type: ignore[index]
+    assert (
+        one_day.height
+        == lake.sql("select count(*) from lake.events where event_dt = ?", params=[DAY]).fetchone()[
+            0
+        ]
+    )  # type: ignore[index]
 
 
 def test_events_filters_by_name_and_selects_columns(lake: Lake) -> None:
@@ -116,7 +119,9 @@ def test_event_name_filter_is_pushed_into_the_scan(lake: Lake) -> None:
 
 
 def test_unknown_column_lists_the_real_ones(lake: Lake) -> None:
-    with pytest.raises(InvalidArgumentError, match=r"no column\(s\) nope; its columns are: event_id"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"no column\(s\) nope; its columns are: event_id"
+    ):
         lake.events(columns=["event_id", "nope"])
     with pytest.raises(InvalidArgumentError, match="not a date"):
         lake.events(start="yesterday")
@@ -133,17 +138,18 @@ def test_tables_have_counts_and_dbt_descriptions(lake: Lake, truth: dict[str, An
     assert tables.filter(pl.col("name") == "int_events_sessionized")["schema"].item() == (
         "main_intermediate"
     )
-    with pytest.raises(InvalidArgumentError, match=r"no table 'fact_order'; known tables: .*fact_orders"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"no table 'fact_order'; known tables: .*fact_orders"
+    ):
         lake.table("fact_order")
 
 
-def test_metric_gmv_equals_query_and_truth(lake: Lake, wb_lake: Settings, truth: dict[str, Any]) -> None:
+def test_metric_gmv_equals_query_and_truth(
+    lake: Lake, wb_lake: Settings, truth: dict[str, Any]
+) -> None:
     gmv = lake.metric("gmv_cents", START, "2026-10-08")
     assert gmv.columns == ["date", "currency", "gmv_cents"]
-    sql = (
-        "select order_dt, currency, sum(gmv_cents) from kpi_gmv_daily "
-        "group by 1, 2 order by 1, 2"
-    )
+    sql = "select order_dt, currency, sum(gmv_cents) from kpi_gmv_daily group by 1, 2 order by 1, 2"
     assert _csv(gmv).splitlines()[1:] == _query_csv(wb_lake, sql).splitlines()[1:]
     per_day = gmv.group_by("date").agg(pl.col("gmv_cents").sum())
     assert {d.isoformat(): v for d, v in per_day.iter_rows()} == {
@@ -196,13 +202,18 @@ def test_every_metric_reads_an_existing_column(lake: Lake) -> None:
 
 
 def test_missing_lake_names_the_commands_that_fill_it(tmp_path: Path) -> None:
-    with pytest.raises(LakeEmptyError, match=r"no lake at .*nowhere.*`lakehouse refine`.*`lakehouse build`"):
+    with pytest.raises(
+        LakeEmptyError, match=r"no lake at .*nowhere.*`lakehouse refine`.*`lakehouse build`"
+    ):
         lakehouse.open(tmp_path / "nowhere")
     assert not (tmp_path / "nowhere").exists()
 
 
 def test_empty_lake_names_the_commands_that_fill_it(settings: Settings) -> None:
-    with pytest.raises(LakeEmptyError, match=r"is empty .*`lakehouse load <file.ndjson>` then `lakehouse refine` and `lakehouse build`"):
+    with pytest.raises(
+        LakeEmptyError,
+        match=r"is empty .*`lakehouse load <file.ndjson>` then `lakehouse refine` and `lakehouse build`",
+    ):
         lakehouse.open(settings.home)
 
 
@@ -221,7 +232,9 @@ def test_lake_without_gold_says_run_build(silver_only: tuple[Settings, Path]) ->
         for call in (lambda: lake.table("fact_orders"), lambda: lake.metric("orders", START, DAY)):
             with pytest.raises(LakeEmptyError, match=r"Gold is not built .*run `lakehouse build`"):
                 call()
-        with pytest.raises(LakeEmptyError, match=r"(?s)fact_orders.*no Gold yet: run `lakehouse build`"):
+        with pytest.raises(
+            LakeEmptyError, match=r"(?s)fact_orders.*no Gold yet: run `lakehouse build`"
+        ):
             lake.sql("select * from fact_orders")
     res = lakehouse_cli(silver_only[0].home, "shell", "-c", "select count(*) from lake.events")
     assert int(res.stdout.split("│")[-2]) > 500
