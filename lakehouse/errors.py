@@ -35,3 +35,7 @@ class LakeEmptyError(LakehouseError):
 
 class PipelineError(LakehouseError):
     """A pipeline stage (refine, dbt build, analysis) failed."""
+
+
+class InvalidArgumentError(LakehouseError, ValueError):
+    """An argument names a table, metric, column or date that does not exist or is malformed."""

@@ -6,10 +6,9 @@ import threading
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from lakehouse.config import Settings
-from lakehouse.transform.output import FORMATS, text_cells, to_csv, to_json
+from lakehouse.transform.output import FORMATS, echo_result
 
 console = Console(stderr=True, highlight=False)
 _MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]skip[/]"}
@@ -79,14 +78,4 @@ def query(settings: Settings, sql: str, fmt: str) -> None:
     the result, e.g. lakehouse query "select * from kpi_gmv_daily" --format csv."""
     from lakehouse.transform.query import run_query
 
-    result = run_query(settings, sql)
-    if fmt == "json":
-        click.echo(to_json(result))
-    elif fmt == "csv":
-        click.echo(to_csv(result), nl=False)
-    else:
-        table = Table(*result.columns, show_lines=False)
-        for row in text_cells(result):
-            table.add_row(*row)
-        Console(highlight=False).print(table)
-        console.print(f"{len(result.rows)} row(s)")
+    echo_result(run_query(settings, sql), fmt)

@@ -1,4 +1,4 @@
-"""Renders a `QueryResult` as text for `lakehouse query` (table, csv or json).
+"""Renders a `QueryResult` as text for `lakehouse query` and `lakehouse shell` (table, csv or json).
 
 csv and json are the machine contract: a header row / an array of objects keyed by
 column, timestamps in ISO 8601, NULL as an empty field / null, decimals exact.
@@ -12,7 +12,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import click
 import orjson
+from rich.console import Console
+from rich.table import Table
 
 from lakehouse.transform.query import QueryResult
 
@@ -66,3 +69,17 @@ def to_csv(result: QueryResult) -> str:
 def text_cells(result: QueryResult) -> list[list[str]]:
     """Every cell as display text (NULL shown as `NULL`), for the table format."""
     return [[("NULL" if v is None else _text(v)) for v in row] for row in result.rows]
+
+
+def echo_result(result: QueryResult, fmt: str) -> None:
+    """Print `result` to stdout in `fmt`; the table format adds a row count on stderr."""
+    if fmt == "json":
+        click.echo(to_json(result))
+    elif fmt == "csv":
+        click.echo(to_csv(result), nl=False)
+    else:
+        table = Table(*result.columns, show_lines=False)
+        for row in text_cells(result):
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+        Console(stderr=True, highlight=False).print(f"{len(result.rows)} row(s)")
