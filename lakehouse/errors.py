@@ -35,3 +35,11 @@ class LakeEmptyError(LakehouseError):
 
 class PipelineError(LakehouseError):
     """A pipeline stage (refine, dbt build, analysis) failed."""
+
+
+class SqlPortabilityError(LakehouseError):
+    """SQL does not parse in its dialect, or `sql transpile --strict` found non-portable constructs."""
+
+
+class MetricError(LakehouseError):
+    """A metric file is missing, malformed, or was asked for an impossible window."""
