@@ -39,10 +39,10 @@ def client() -> Any:
     return boto3.client("s3", region_name=region())
 
 
-def iceberg_properties() -> dict[str, str]:
+def iceberg_properties() -> dict[str, Any]:
     """pyiceberg FileIO/Glue properties: pyarrow's S3 filesystem does not read
     AWS_ENDPOINT_URL, so an emulator endpoint is passed explicitly."""
-    props = {"s3.region": region(), "glue.region": region()}
+    props: dict[str, Any] = {"s3.region": region(), "glue.region": region()}
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         props.update({"s3.endpoint": endpoint, "glue.endpoint": endpoint})

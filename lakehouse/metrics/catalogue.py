@@ -81,7 +81,7 @@ def get_metric(name: str, directory: Path = METRICS_DIR) -> Metric:
     return load_metric(path)
 
 
-def _with_window(statement: exp.Expression, metric: Metric, start: date, end: date) -> None:
+def _with_window(statement: exp.Expr, metric: Metric, start: date, end: date) -> None:
     ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name == "params"]
     if not ctes:
         raise MetricError(
@@ -94,9 +94,7 @@ def _with_window(statement: exp.Expression, metric: Metric, start: date, end: da
             exp.cast(exp.Literal.string(start.isoformat()), exp.DataType.build("date")).as_(
                 "start_dt"
             ),
-            exp.cast(exp.Literal.string(end.isoformat()), exp.DataType.build("date")).as_(
-                "end_dt"
-            ),
+            exp.cast(exp.Literal.string(end.isoformat()), exp.DataType.build("date")).as_("end_dt"),
         ),
     )
 

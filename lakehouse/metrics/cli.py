@@ -57,7 +57,9 @@ def show(name: str, dialect: str) -> None:
 
 @metrics.command()
 @click.argument("name")
-@click.option("--start", type=_DATE, default=None, help="First day of the window (YYYY-MM-DD, UTC).")
+@click.option(
+    "--start", type=_DATE, default=None, help="First day of the window (YYYY-MM-DD, UTC)."
+)
 @click.option("--end", type=_DATE, default=None, help="Last day of the window, inclusive.")
 @click.option(
     "--format",
@@ -98,7 +100,9 @@ def _print_findings(label: str, findings: list[Finding]) -> None:
 
 
 @sql.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
+)
 @click.option("--sql", "text", default=None, help="The SQL to transpile, instead of a FILE.")
 @click.option(
     "--from",
@@ -117,9 +121,7 @@ def _print_findings(label: str, findings: list[Finding]) -> None:
     help="Dialect to write.",
 )
 @click.option("--strict", is_flag=True, help="Exit non-zero when there is any warning.")
-def transpile(
-    file: Path | None, text: str | None, source: str, target: str, strict: bool
-) -> None:
+def transpile(file: Path | None, text: str | None, source: str, target: str, strict: bool) -> None:
     """Print FILE (or --sql) rewritten from one dialect to the other by sqlglot, with a
     warning (construct, why, portable rewrite) per construct known to mis-translate or to
     behave differently on the two engines."""
@@ -157,7 +159,9 @@ def check() -> None:
     with tempfile.TemporaryDirectory(prefix="lakehouse-athena-") as work:
         nodes = compile_for_athena(Path(work))
     for node in nodes:
-        found = lint(parse(node.sql, "athena", origin=f"{node.name} ({node.branch})"), "athena", "athena")
+        found = lint(
+            parse(node.sql, "athena", origin=f"{node.name} ({node.branch})"), "athena", "athena"
+        )
         _print_findings(f"{node.resource_type} {node.name} ({node.branch})", found)
         n_warnings += len(found)
     models = sum(1 for n in nodes if n.resource_type == "model")

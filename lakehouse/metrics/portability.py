@@ -42,7 +42,7 @@ class Rule:
     why: str
     rewrite: str
     source: str  # dialect the SQL is written in: "duckdb" or "athena"
-    match: Callable[[exp.Expression], bool]
+    match: Callable[[exp.Expr], bool]
     transpile_only: bool = True  # False: matters even when the SQL is not transpiled
 
 
@@ -64,16 +64,16 @@ class Transpiled:
     findings: list[Finding]
 
 
-def _anon(*names: str) -> Callable[[exp.Expression], bool]:
+def _anon(*names: str) -> Callable[[exp.Expr], bool]:
     wanted = set(names)
     return lambda n: isinstance(n, exp.Anonymous) and str(n.name).lower() in wanted
 
 
-def _date_part(*parts: str) -> Callable[[exp.Expression], bool]:
+def _date_part(*parts: str) -> Callable[[exp.Expr], bool]:
     """DuckDB date_part/datepart('<part>', x): sqlglot copies it verbatim; Trino has none."""
     wanted = set(parts)
 
-    def match(n: exp.Expression) -> bool:
+    def match(n: exp.Expr) -> bool:
         if not (isinstance(n, exp.Anonymous) and str(n.name).lower() in ("date_part", "datepart")):
             return False
         first = n.expressions[0] if n.expressions else None
@@ -83,7 +83,7 @@ def _date_part(*parts: str) -> Callable[[exp.Expression], bool]:
     return match
 
 
-def _is_float(node: exp.Expression) -> bool:
+def _is_float(node: exp.Expr) -> bool:
     node = node.unnest()
     if isinstance(node, exp.Cast | exp.TryCast):
         return node.to.this in _FLOAT_TYPES
@@ -98,36 +98,38 @@ def _is_float(node: exp.Expression) -> bool:
     return False
 
 
-def _integer_division(n: exp.Expression) -> bool:
+def _integer_division(n: exp.Expr) -> bool:
     return isinstance(n, exp.Div) and not (_is_float(n.left) or _is_float(n.right))
 
 
-def _map_subscript(n: exp.Expression) -> bool:
+def _map_subscript(n: exp.Expr) -> bool:
     # element_at(m, 'k') parses to a "safe" Bracket: that one is the portable spelling
-    return isinstance(n, exp.Bracket) and not n.args.get("safe") and any(
-        isinstance(e, exp.Literal) and e.is_string for e in n.expressions
+    return (
+        isinstance(n, exp.Bracket)
+        and not n.args.get("safe")
+        and any(isinstance(e, exp.Literal) and e.is_string for e in n.expressions)
     )
 
 
-def _list_length(n: exp.Expression) -> bool:
+def _list_length(n: exp.Expr) -> bool:
     arg = n.this if isinstance(n, exp.Length) else None
     if arg is None:
         return False
     return not (isinstance(arg, exp.Literal) and arg.is_string) and not isinstance(arg, _STRINGY)
 
 
-def _computed_interval(n: exp.Expression) -> bool:
+def _computed_interval(n: exp.Expr) -> bool:
     return isinstance(n, exp.Interval) and not isinstance(n.this, exp.Literal | type(None))
 
 
-def _timestamp_date_diff(n: exp.Expression) -> bool:
+def _timestamp_date_diff(n: exp.Expr) -> bool:
     """Trino counts whole units elapsed, DuckDB counts unit boundaries crossed: equal only
     for day-or-coarser units between dates."""
     if not isinstance(n, exp.DateDiff):
         return False
     unit = (n.unit.name if n.unit else "DAY").upper()
 
-    def is_date(e: exp.Expression) -> bool:
+    def is_date(e: exp.Expr) -> bool:
         if isinstance(e, exp.Cast | exp.TsOrDsToDate | exp.Date):
             return isinstance(e, exp.TsOrDsToDate | exp.Date) or e.to.this == exp.DataType.Type.DATE
         return isinstance(e, exp.Column) and e.name.endswith("_dt")
@@ -226,7 +228,7 @@ def _check_dialect(name: str, role: str) -> None:
         )
 
 
-def parse(sql: str, dialect: str, *, origin: str = "the SQL") -> list[exp.Expression]:
+def parse(sql: str, dialect: str, *, origin: str = "the SQL") -> list[exp.Expr]:
     """Every statement of `sql` in `dialect`; a `SqlPortabilityError` names what failed."""
     _check_dialect(dialect, "from")
     try:
@@ -251,7 +253,7 @@ def rules_for(source: str, target: str) -> list[Rule]:
     return [r for r in RULES if r.source == source and (transpiling or not r.transpile_only)]
 
 
-def lint(statements: list[exp.Expression], source: str, target: str) -> list[Finding]:
+def lint(statements: list[exp.Expr], source: str, target: str) -> list[Finding]:
     """One finding per matching node, in document order."""
     rules = rules_for(source, target)
     out: list[Finding] = []

@@ -25,9 +25,7 @@ def load_catalog(settings: Settings) -> Catalog:
 
         from lakehouse.cloud.s3 import iceberg_properties
 
-        return GlueCatalog(
-            CATALOG_NAME, warehouse=settings.warehouse_uri, **iceberg_properties()
-        )
+        return GlueCatalog(CATALOG_NAME, warehouse=settings.warehouse_uri, **iceberg_properties())
     uri = settings.catalog_uri
     if not uri.startswith("sqlite:///"):
         raise ConfigError(

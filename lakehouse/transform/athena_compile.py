@@ -88,7 +88,9 @@ def _nodes(manifest: dict[str, Any], branch: str, kinds: set[str]) -> list[Compi
     for uid, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] in kinds and node.get("compiled_code"):
             out.append(
-                CompiledNode(uid, node["name"], node["resource_type"], branch, node["compiled_code"])
+                CompiledNode(
+                    uid, node["name"], node["resource_type"], branch, node["compiled_code"]
+                )
             )
     return out
 

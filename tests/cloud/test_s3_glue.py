@@ -77,9 +77,12 @@ def test_bronze_objects_are_locked(
     uris = push_bronze(cloud, [f.path for f in sealed], retention_days=7)
     assert uris == [f"{ROOT}/bronze/{f.rel}" for f in sealed]
     s3 = boto3.client("s3", region_name=REGION)
-    assert s3.get_object_lock_configuration(Bucket="acme-lake")["ObjectLockConfiguration"][
-        "ObjectLockEnabled"
-    ] == "Enabled"
+    assert (
+        s3.get_object_lock_configuration(Bucket="acme-lake")["ObjectLockConfiguration"][
+            "ObjectLockEnabled"
+        ]
+        == "Enabled"
+    )
     key = uris[0].removeprefix("s3://acme-lake/")
     body = s3.get_object(Bucket="acme-lake", Key=key)["Body"].read()
     assert body == sealed[0].path.read_bytes()
@@ -98,7 +101,9 @@ def test_silver_round_trip_through_glue_and_s3(cloud: Settings) -> None:
     # the lake bucket may already exist from the Bronze test (same emulator)
     s3 = boto3.client("s3", region_name=REGION)
     if "acme-lake" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-        s3.create_bucket(Bucket="acme-lake", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(
+            Bucket="acme-lake", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
 
     rows = scenario_rows()
     metadata = write_silver(cloud, rows)
@@ -113,7 +118,9 @@ def test_silver_round_trip_through_glue_and_s3(cloud: Settings) -> None:
     data = table.scan(selected_fields=("event_id", "event_dt")).to_arrow()
     assert sorted(data.column("event_id").to_pylist()) == sorted(r["event_id"] for r in rows)
     files = [t.file.file_path for t in table.scan().plan_files()]
-    assert files and all(f.startswith(f"{ROOT}/silver/lake.db/events/data/event_dt=") for f in files)
+    assert files and all(
+        f.startswith(f"{ROOT}/silver/lake.db/events/data/event_dt=") for f in files
+    )
     # the 31 scenario rows fall on three event_dt days, one partition each
     assert {f.split("event_dt=")[1][:10] for f in files} == {
         "2026-10-01", "2026-10-02", "2026-10-03",

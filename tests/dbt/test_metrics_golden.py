@@ -92,9 +92,7 @@ def test_window_restricts_by_the_metric_date(scenario_lake: Settings) -> None:
         (1, 2, 0.5)
     ]
     # 10-02 only: ord_2, not refunded
-    assert rows(scenario_lake, "refund_rate", date(2026, 10, 2), date(2026, 10, 2)) == [
-        (0, 1, 0.0)
-    ]
+    assert rows(scenario_lake, "refund_rate", date(2026, 10, 2), date(2026, 10, 2)) == [(0, 1, 0.0)]
 
 
 def test_cli_runs_a_metric_as_json(scenario_lake: Settings) -> None:

@@ -57,5 +57,5 @@ def test_a_header_without_owner_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_metric_lists_the_known_ones() -> None:
-    with pytest.raises(MetricError, match="no metric named 'nope'.*known metrics: chargeback"):
+    with pytest.raises(MetricError, match=r"no metric named 'nope'.*known metrics: chargeback"):
         get_metric("nope")
