@@ -28,6 +28,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.transform.cli", "build"),
     ("lakehouse.transform.cli", "query"),
     ("lakehouse.workbench.cli", "shell"),
+    ("lakehouse.metrics.cli", "metrics"),
+    ("lakehouse.metrics.cli", "sql"),
 )
 
 

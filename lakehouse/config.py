@@ -20,6 +20,7 @@ EXPERIMENTS_DIR = PROJECT_ROOT / "config" / "experiments"
 
 DEFAULT_HOME = ".lakehouse"
 TARGETS = ("dev", "ci", "prod")
+CATALOGS = ("sql", "glue")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -63,6 +64,10 @@ class Settings:
     home: Path
     target: str = "dev"
     limits: IngestLimits = field(default_factory=IngestLimits)
+    # CLOUD-3: `s3://bucket/prefix` puts Silver (and pushed Bronze) in S3; None keeps the
+    # lake under `home`. `catalog` is the Iceberg catalog: sql (sqlite) or glue.
+    storage_root: str | None = None
+    catalog: str = "sql"
 
     @property
     def bronze_dir(self) -> Path:
@@ -79,6 +84,13 @@ class Settings:
     @property
     def catalog_uri(self) -> str:
         return f"sqlite:///{self.home / 'catalog.db'}"
+
+    @property
+    def warehouse_uri(self) -> str:
+        """Where Iceberg writes Silver data and metadata files."""
+        if self.storage_root:
+            return f"{self.storage_root}/silver"
+        return self.silver_dir.as_uri()
 
     @property
     def gold_path(self) -> Path:
@@ -109,4 +121,36 @@ def load_settings(
         raise ConfigError(
             f"LAKEHOUSE_HOME {path} is a file; point it at a folder (it is created if missing)."
         )
-    return Settings(home=path, target=tgt, limits=IngestLimits.from_env())
+    return Settings(
+        home=path,
+        target=tgt,
+        limits=IngestLimits.from_env(),
+        storage_root=_storage_root(),
+        catalog=_catalog(),
+    )
+
+
+def _storage_root() -> str | None:
+    raw = os.environ.get("LAKEHOUSE_STORAGE_ROOT", "").strip()
+    if not raw:
+        return None
+    if not raw.startswith("s3://") or len(raw) <= len("s3://"):
+        raise ConfigError(
+            f"LAKEHOUSE_STORAGE_ROOT={raw!r} is not an S3 location; set it to "
+            "s3://<bucket>/<prefix> or unset it to keep the lake under LAKEHOUSE_HOME."
+        )
+    return raw.rstrip("/")
+
+
+def _catalog() -> str:
+    raw = os.environ.get("LAKEHOUSE_CATALOG", "").strip() or "sql"
+    if raw not in CATALOGS:
+        raise ConfigError(
+            f"LAKEHOUSE_CATALOG={raw!r} is unknown; use sql (local sqlite) or glue (AWS Glue)."
+        )
+    if raw == "glue" and not os.environ.get("LAKEHOUSE_STORAGE_ROOT", "").strip():
+        raise ConfigError(
+            "LAKEHOUSE_CATALOG=glue needs LAKEHOUSE_STORAGE_ROOT=s3://<bucket>/<prefix> for "
+            "the table files; set it, or use LAKEHOUSE_CATALOG=sql for a local lake."
+        )
+    return raw

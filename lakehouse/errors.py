@@ -39,3 +39,11 @@ class PipelineError(LakehouseError):
 
 class InvalidArgumentError(LakehouseError, ValueError):
     """An argument names a table, metric, column or date that does not exist or is malformed."""
+
+
+class SqlPortabilityError(LakehouseError):
+    """SQL does not parse in its dialect, or `sql transpile --strict` found non-portable constructs."""
+
+
+class MetricError(LakehouseError):
+    """A metric file is missing, malformed, or was asked for an impossible window."""
