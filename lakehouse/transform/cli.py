@@ -27,8 +27,13 @@ _MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]
     metavar="SELECTOR",
     help="dbt node selection, e.g. 'fact_sessions+' or 'marts.kpi' (default: the whole project).",
 )
+@click.option(
+    "--test-all",
+    is_flag=True,
+    help="Run data tests on every row; by default an incremental build tests the rows it wrote.",
+)
 @click.pass_obj
-def build(settings: Settings, full_refresh: bool, select: str | None) -> None:
+def build(settings: Settings, full_refresh: bool, select: str | None, test_all: bool) -> None:
     """Build Gold: run dbt (seeds, models, data and unit tests) over the current Silver
     snapshot. Prints a line per model and a summary with timings; on failure names the
     failing models/tests with dbt's message and leaves the previous Gold in place."""
@@ -47,7 +52,9 @@ def build(settings: Settings, full_refresh: bool, select: str | None) -> None:
             )
 
     console.print(f"building Gold (target {settings.target}) under {settings.home} …")
-    result = run_build(settings, full_refresh=full_refresh, select=select, on_node=progress)
+    result = run_build(
+        settings, full_refresh=full_refresh, select=select, on_node=progress, test_all=test_all
+    )
     slowest = sorted(
         (n for n in result.nodes if n.resource_type == "model"), key=lambda n: -n.seconds
     )[:3]

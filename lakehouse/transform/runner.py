@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +77,14 @@ def build(
     silver_metadata: str | None = None,
     on_node: Callable[[NodeResult], None] | None = None,
     extra_vars: dict[str, Any] | None = None,
+    test_all: bool = False,
 ) -> BuildResult:
     """`dbt build` (seeds, models, data and unit tests) over the current Silver snapshot.
 
     `select`/`exclude` are dbt selectors (e.g. exclude "resource_type:test" skips data
     tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
-    `on_node` is called as each node finishes. Raises `LakeEmptyError` when Silver is empty
+    `on_node` is called as each node finishes. An incremental build tests only the rows
+    it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all. Raises `LakeEmptyError` when Silver is empty
     and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
     """
     settings.ensure()
@@ -92,6 +95,9 @@ def build(
         metadata = silver_metadata or silver_metadata_location(settings)
     result = BuildResult(target=settings.target, silver_metadata=metadata)
     dbt_vars: dict[str, Any] = {"lakehouse__silver_metadata_location": metadata or ""}
+    previous = _last_build_start(settings)
+    if previous and not (full_refresh or test_all):
+        dbt_vars["lakehouse__test_rows_since"] = previous
     dbt_vars.update(extra_vars or {})
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if full_refresh:
@@ -109,14 +115,30 @@ def build(
             on_node(node)
 
     started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     with _build_lock(settings), _gold_workspace(settings) as gold_env:
         outcome = _invoke(settings, args, collect, gold_env)
         if result.failures:
             raise PipelineError(_failure_message(result.failures))
         if outcome is not None:
             raise PipelineError(outcome)
+        if select is None and exclude is None:  # else some rows since went untested
+            _last_build_file(settings).write_text(orjson.dumps({"started_at": started_at}).decode())
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _last_build_file(settings: Settings) -> Path:
+    return settings.state_dir / f"gold-last-build-{settings.target}.json"
+
+
+def _last_build_start(settings: Settings) -> str | None:
+    """Start (UTC) of the last successful whole-project build of this target, if any."""
+    path = _last_build_file(settings)
+    if not path.exists():
+        return None
+    value = orjson.loads(path.read_bytes()).get("started_at")
+    return value if isinstance(value, str) else None
 
 
 def _common_args(settings: Settings) -> list[str]:

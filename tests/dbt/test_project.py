@@ -88,6 +88,7 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__attribution_burst_gap_minutes": 10,
         "lakehouse__attribution_fraud_max_touches": 5,
         "lakehouse__referral_award_window_days": 30,
+        "lakehouse__test_rows_since": "",
     }
 
 

@@ -9,7 +9,13 @@ import pytest
 
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
-from lakehouse.transform.runner import NodeResult, _failure_message, build, dbt_dirs
+from lakehouse.transform.runner import (
+    NodeResult,
+    _failure_message,
+    _last_build_file,
+    build,
+    dbt_dirs,
+)
 from tests.dbt.silver_fixture import silver_row, write_silver
 
 
@@ -75,3 +81,31 @@ def test_a_failing_data_test_is_reported(settings: Settings) -> None:
     ):
         build(settings, select="stg_silver__messages")
     assert not settings.gold_path.exists()
+
+
+def _bad_message(loaded_at: str) -> dict[str, object]:
+    return silver_row("evt_bad", "message.sent", "2026-10-01T10:00:00", anon_id="a1",
+                      payload={"thread_id": "thr_1"}, loaded_at=loaded_at)  # fmt: skip
+
+
+def test_an_incremental_build_tests_the_rows_loaded_since_the_last_build(
+    settings: Settings,
+) -> None:
+    """The scope var (set by the runner from the last build's start) selects Silver rows by
+    silver_loaded_at: a bad row loaded before it is out of scope, one loaded after fails."""
+    write_silver(settings, [_bad_message("2026-10-01T12:00:00")])
+    build(settings, select="stg_silver__messages",
+          extra_vars={"lakehouse__test_rows_since": "2026-10-02 00:00:00"})  # fmt: skip
+    with pytest.raises(PipelineError, match="not_null_stg_silver__messages_to_profile_id: fail"):
+        build(settings, select="stg_silver__messages",
+              extra_vars={"lakehouse__test_rows_since": "2026-10-01 11:00:00"})  # fmt: skip
+
+
+def test_the_runner_scopes_tests_after_a_build_unless_test_all(settings: Settings) -> None:
+    write_silver(settings, [_bad_message("2026-10-01T12:00:00")])
+    _last_build_file(settings).write_text('{"started_at": "2026-10-02 00:00:00.000000"}')
+    build(settings, select="stg_silver__messages")  # the bad row predates the last build
+    with pytest.raises(PipelineError, match="not_null_stg_silver__messages_to_profile_id: fail"):
+        build(settings, select="stg_silver__messages", test_all=True)
+    with pytest.raises(PipelineError, match="not_null_stg_silver__messages_to_profile_id: fail"):
+        build(settings, select="stg_silver__messages", full_refresh=True)

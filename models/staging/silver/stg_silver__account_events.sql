@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'platform') }} as platform,
         {{ payload_value('payload', 'app_version') }} as app_version,
         {{ payload_value('payload', 'role') }} as signup_role,

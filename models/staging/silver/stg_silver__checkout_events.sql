@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'checkout_id') }} as checkout_id,
         {{ payload_value('payload', 'order_id') }} as order_id,
         {{ payload_value('payload', 'profile_id') }} as profile_id,

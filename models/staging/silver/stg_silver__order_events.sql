@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'order_id') }} as order_id,
         cast({{ payload_value('payload', 'amount_cents') }} as bigint) as amount_cents,
         {{ payload_value('payload', 'outcome') }} as dispute_outcome,

@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'promo_id') }} as promo_id,
         cast({{ payload_value('payload', 'slot') }} as bigint) as promo_slot,
         cast({{ payload_value('payload', 'is_sponsored') }} as boolean) as is_sponsored

@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'referrer_user_id') }} as referrer_user_id,
         {{ payload_value('payload', 'referral_code') }} as referral_code,
         {{ payload_value('payload', 'order_id') }} as order_id

@@ -13,6 +13,7 @@ final as (
         event_name,
         {{ utc_timestamp('event_ts') }} as event_at,
         event_dt,
+        {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'query_id') }} as query_id,
         {{ payload_value('payload', 'query') }} as query_text,
         cast({{ payload_value('payload', 'results_count') }} as bigint) as results_count,

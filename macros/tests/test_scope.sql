@@ -1,0 +1,32 @@
+{#- Overrides dbt's get_where_subquery (the wrapper every generic test puts around the
+    model it tests) so an incremental `lakehouse build` tests the rows it wrote, not all
+    history: a model with `gold_built_at` is tested on this run's rows (partitions it
+    rebuilt, or every row of a model rebuilt in full); a staging view with
+    `silver_loaded_at` on the Silver rows loaded since the previous successful build
+    (var lakehouse__test_rows_since, set by `lakehouse build`). Anything else, a full
+    refresh and `lakehouse build --test-all` test every row. A test's own `where` config
+    still applies. Self-contained on purpose: a test's macro namespace holds only the
+    macros it depends on. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set since = var('lakehouse__test_rows_since', '') -%}
+    {%- set scope = '' -%}
+    {%- set ns = namespace(on_source=false) -%}
+    {%- for node in model.depends_on.nodes if node.startswith('source.') -%}
+        {%- set ns.on_source = true -%}  {#- Silver itself: no table to describe, test it all -#}
+    {%- endfor -%}
+    {%- if since and execute and not ns.on_source and relation is not string -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'gold_built_at' in columns -%}
+            {%- set scope = "gold_built_at = cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
+        {%- elif 'silver_loaded_at' in columns -%}
+            {%- set scope = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)" -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set conditions = [where, scope] | select | list -%}
+    {%- if conditions -%}
+        {%- do return("(select * from " ~ relation ~ " where (" ~ conditions | join(") and (") ~ ")) dbt_subquery") -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
