@@ -27,6 +27,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.silver.cli", "refine"),
     ("lakehouse.transform.cli", "build"),
     ("lakehouse.transform.cli", "query"),
+    ("lakehouse.experiments.cli", "analyze"),
+    ("lakehouse.experiments.cli", "experiments"),
 )
 
 
