@@ -22,6 +22,7 @@ carry a `status` other than "ok" and None where a number would be meaningless.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -289,10 +290,16 @@ def _p_b_beats_a(a1: int, b1: int, a2: int, b2: int) -> float:
     return min(max(p, 0.0), 1.0)
 
 
+@functools.cache
+def _unit_nodes(n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes and weights on (0, 1)."""
+    nodes, weights = special.roots_legendre(n)
+    return (nodes + 1) / 2, weights / 2
+
+
 def _ratio_cdf_fn(a_c: float, b_c: float, a_t: float, b_t: float) -> Callable[[float], float]:
     """s ↦ P(p_T / p_C ≤ s) by Gauss–Legendre over the quantiles of the narrower posterior."""
-    nodes, weights = np.polynomial.legendre.leggauss(2000)
-    u, w = (nodes + 1) / 2, weights / 2
+    u, w = _unit_nodes()
     if sps.beta.std(a_c, b_c) <= sps.beta.std(a_t, b_t):
         xc = sps.beta.ppf(u, a_c, b_c)
         return lambda s: float(w @ sps.beta.cdf(s * xc, a_t, b_t))
