@@ -80,7 +80,11 @@ def test_sql_bucket_and_variant_equal_python_for_100k_ids(compiled: str) -> None
 
 def test_uneven_split_uses_every_variant(compiled: str) -> None:
     con = duckdb.connect()
-    con.execute(f"create table ids as select 'x' || i::varchar as id, false as is_crawler from range({IDS}) t(i)")
+    con.execute(
+        f"create table ids as select 'x' || i::varchar as id, false as is_crawler from range({IDS}) t(i)"
+    )
     i = next(n for n, d in enumerate(DESIGNS) if d[0] == "uneven")
-    shares = dict(con.execute(f"select variant_{i}, count(*) / {IDS} from ({compiled}) group by 1").fetchall())
+    shares = dict(
+        con.execute(f"select variant_{i}, count(*) / {IDS} from ({compiled}) group by 1").fetchall()
+    )
     assert shares == pytest.approx({"control": 0.9, "t": 0.0725, "u": 0.0275}, abs=0.005)

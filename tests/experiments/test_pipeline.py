@@ -68,7 +68,9 @@ def _result(settings: Settings, exp_id: str, metric: str = "checkout_conversion"
     return rows[0]
 
 
-def test_exposures_and_conversions_match_the_truth(lake: tuple[Settings, dict[str, Any], Path]) -> None:
+def test_exposures_and_conversions_match_the_truth(
+    lake: tuple[Settings, dict[str, Any], Path],
+) -> None:
     settings, truth, _ = lake
     for exp_id, t in truth["experiments"].items():
         got = dict(

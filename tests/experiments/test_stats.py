@@ -35,9 +35,7 @@ def test_welch_matches_scipy_and_the_delta_method() -> None:
     assert r.rel_lift == pytest.approx(mt / mc - 1, abs=1e-5)
     assert r.abs_diff == pytest.approx(mt - mc, abs=1e-5)
     # delta method: Var(mt/mc) ≈ s²_T/(n_T mc²) + mt² s²_C/(n_C mc⁴)
-    se = math.sqrt(
-        Y_T.var(ddof=1) / Y_T.size / mc**2 + mt**2 * Y_C.var(ddof=1) / Y_C.size / mc**4
-    )
+    se = math.sqrt(Y_T.var(ddof=1) / Y_T.size / mc**2 + mt**2 * Y_C.var(ddof=1) / Y_C.size / mc**4)
     assert r.rel_lift_ci == pytest.approx((mt / mc - 1 - Z * se, mt / mc - 1 + Z * se), abs=1e-5)
 
 
@@ -111,7 +109,9 @@ def test_beta_binomial_matches_monte_carlo_roughly() -> None:
     draws = np.random.default_rng(1)
     pc, pt = draws.beta(1001, 9001, 400_000), draws.beta(1101, 8901, 400_000)
     assert r.prob_beat_control == pytest.approx((pt > pc).mean(), abs=2e-3)
-    assert r.rel_lift_cri == pytest.approx(tuple(np.quantile(pt / pc - 1, [0.025, 0.975])), abs=3e-3)
+    assert r.rel_lift_cri == pytest.approx(
+        tuple(np.quantile(pt / pc - 1, [0.025, 0.975])), abs=3e-3
+    )
 
 
 def test_srm_is_a_chi_square_against_design_weights() -> None:
@@ -152,7 +152,10 @@ def test_holm_step_down() -> None:
 def test_sample_size_two_proportions() -> None:
     p1, p2 = 0.10, 0.11
     pbar = (p1 + p2) / 2
-    n = (Z * math.sqrt(2 * pbar * (1 - pbar)) + sps.norm.ppf(0.8) * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p2 - p1) ** 2
+    n = (
+        Z * math.sqrt(2 * pbar * (1 - pbar))
+        + sps.norm.ppf(0.8) * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    ) ** 2 / (p2 - p1) ** 2
     assert stats.sample_size_proportions(0.10, 0.10) == math.ceil(n) == 14751
     assert stats.mde_proportions(0.10, 14751) == pytest.approx(0.10, abs=1e-4)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
