@@ -13,7 +13,9 @@ from pathlib import Path
 from bench.common import ROOT, Context, console, print_table
 
 # Stage modules in pipeline order; each has run(ctx) -> list[Row].
-STAGES = ["ingest", "refine", "build"]
+STAGES = ["ingest", "refine", "build", "analyze"]
+# Stages whose module is named for what it owns rather than the stage.
+MODULES = {"analyze": "experiments"}
 
 
 def main() -> None:
@@ -28,7 +30,7 @@ def main() -> None:
         started = time.perf_counter()
         for name in args.stages.split(","):
             console.rule(f"stage: {name}")
-            ctx.rows += importlib.import_module(f"bench.{name}").run(ctx)
+            ctx.rows += importlib.import_module(f"bench.{MODULES.get(name, name)}").run(ctx)
         title = f"Lakehouse bench — {args.events:,} generated events, {platform.node()}, {time.perf_counter() - started:.0f} s"
         md = print_table(ctx.rows, title)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")

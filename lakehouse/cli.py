@@ -30,6 +30,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.workbench.cli", "shell"),
     ("lakehouse.metrics.cli", "metrics"),
     ("lakehouse.metrics.cli", "sql"),
+    ("lakehouse.experiments.cli", "analyze"),
+    ("lakehouse.experiments.cli", "experiments"),
 )
 
 

@@ -38,9 +38,13 @@ $LH refine
 step "build Gold with dbt (DuckDB at $LAKEHOUSE_HOME/gold.duckdb)"
 $LH build
 
+step "analyze experiments → fact_experiment_result"
+$LH analyze
+
 step "Gold at a glance"
 $LH query "select count(*) as orders, sum(amount_cents) / 100 as gmv from fact_orders"
 $LH query "select * from kpi_gmv_daily order by order_dt desc, gmv_cents desc limit 5"
+$LH query "select exp_id, metric, variant, n, rel_lift, p_value, srm_p_value, decision from fact_experiment_result where not is_control"
 
 if [ -n "${DEMO_NO_DASHBOARD:-}" ]; then exit 0; fi
 step "dashboard: http://127.0.0.1:$DASH_PORT  (Ctrl-C to stop)"

@@ -141,6 +141,22 @@ def _last_build_start(settings: Settings) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@contextmanager
+def gold_write(settings: Settings) -> Iterator[Path]:
+    """A writable working copy of Gold for writers outside dbt (`lakehouse analyze`).
+
+    Same lock and swap as `build`: the copy replaces Gold only when the block succeeds, so
+    readers never see a half-written table and a build and a write never interleave.
+    """
+    if settings.target == "prod":
+        raise ConfigError(
+            "target prod keeps Gold in Athena; write local Gold with --target dev or ci."
+        )
+    settings.ensure()
+    with _build_lock(settings), _gold_workspace(settings) as gold_env:
+        yield Path(gold_env["LAKEHOUSE_GOLD_PATH"])
+
+
 def _common_args(settings: Settings) -> list[str]:
     target_path, log_path = dbt_dirs(settings)
     return [

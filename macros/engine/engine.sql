@@ -94,3 +94,31 @@
 {% macro athena__utc_timestamp(column) -%}
   cast({{ column }} as timestamp)
 {%- endmacro %}
+
+
+{#- Lowercase hex SHA-256 of a text expression (UTF-8 bytes). -#}
+{% macro sha256_hex(expr) -%}
+  {{ return(adapter.dispatch('sha256_hex', 'lakehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sha256_hex(expr) -%}
+  sha256({{ expr }})
+{%- endmacro %}
+
+{% macro athena__sha256_hex(expr) -%}
+  lower(to_hex(sha256(to_utf8({{ expr }}))))
+{%- endmacro %}
+
+
+{#- A hex string of at most 15 digits as a bigint. -#}
+{% macro hex_to_bigint(expr) -%}
+  {{ return(adapter.dispatch('hex_to_bigint', 'lakehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__hex_to_bigint(expr) -%}
+  cast(cast('0x' || {{ expr }} as ubigint) as bigint)
+{%- endmacro %}
+
+{% macro athena__hex_to_bigint(expr) -%}
+  from_base({{ expr }}, 16)
+{%- endmacro %}

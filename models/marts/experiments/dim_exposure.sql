@@ -1,0 +1,79 @@
+-- EXP-3: one row per experiment × identity, from its first exp.view. The identity is the
+-- analysis unit; metrics in fact_experiments count from first_exposed_at.
+with views as (
+
+    select * from {{ ref('stg_silver__experiment_events') }}
+    where event_name = 'exp.view'
+
+),
+
+sessionized as (
+
+    select * from {{ ref('int_events_sessionized') }}
+
+),
+
+identified as (
+
+    select
+        views.exp_id,
+        sessionized.identity_id,
+        sessionized.session_id,
+        views.variant,
+        views.event_id,
+        views.event_at
+    from views
+    inner join sessionized on sessionized.event_id = views.event_id
+    where sessionized.identity_id is not null
+
+),
+
+per_identity as (
+
+    select
+        exp_id,
+        identity_id,
+        count(distinct variant) as n_variants_seen,
+        count(distinct session_id) as n_exposed_sessions,
+        count(*) as n_exposure_events
+    from identified
+    group by exp_id, identity_id
+
+),
+
+firsts as (
+
+    select *
+    from (
+        select
+            identified.*,
+            row_number() over (
+                partition by exp_id, identity_id order by event_at, event_id
+            ) as exposure_number
+        from identified
+    ) as numbered
+    where exposure_number = 1
+
+),
+
+final as (
+
+    select
+        firsts.exp_id,
+        firsts.identity_id,
+        firsts.variant,
+        firsts.event_at as first_exposed_at,
+        firsts.event_id as first_exposure_event_id,
+        cast(firsts.event_at as date) as first_exposed_dt,
+        {{ experiment_bucket('firsts.exp_id', 'firsts.identity_id') }} as bucket,
+        per_identity.n_variants_seen,
+        per_identity.n_exposed_sessions,
+        per_identity.n_exposure_events
+    from firsts
+    inner join per_identity
+        on per_identity.exp_id = firsts.exp_id
+        and per_identity.identity_id = firsts.identity_id
+
+)
+
+select * from final
