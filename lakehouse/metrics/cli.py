@@ -13,7 +13,7 @@ from rich.table import Table
 from lakehouse.config import Settings
 from lakehouse.errors import SqlPortabilityError
 from lakehouse.metrics.portability import DIALECTS, Finding
-from lakehouse.transform.output import FORMATS, text_cells, to_csv, to_json
+from lakehouse.transform.output import format_option, text_cells, to_csv, to_json
 
 console = Console(stderr=True, highlight=False)
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -61,14 +61,7 @@ def show(name: str, dialect: str) -> None:
     "--start", type=_DATE, default=None, help="First day of the window (YYYY-MM-DD, UTC)."
 )
 @click.option("--end", type=_DATE, default=None, help="Last day of the window, inclusive.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people; csv or json for programs (same contract as `lakehouse query`).",
-)
+@format_option("table for people; csv or json for programs (same contract as `lakehouse query`).")
 @click.pass_obj
 def run(
     settings: Settings, name: str, start: datetime | None, end: datetime | None, fmt: str

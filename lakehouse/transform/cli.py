@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from lakehouse.config import Settings
-from lakehouse.transform.output import FORMATS, echo_result
+from lakehouse.transform.output import echo_result, format_option
 
 console = Console(stderr=True, highlight=False)
 _MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]skip[/]"}
@@ -71,14 +71,7 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
 
 @click.command()
 @click.argument("sql")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people; csv (header row) or json (array of objects) for programs.",
-)
+@format_option()
 @click.pass_obj
 def query(settings: Settings, sql: str, fmt: str) -> None:
     """Run read-only SQL over Gold (the DuckDB file `lakehouse build` writes) and print

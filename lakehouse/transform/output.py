@@ -20,6 +20,16 @@ from rich.table import Table
 from lakehouse.transform.query import QueryResult
 
 FORMATS = ("table", "csv", "json")
+
+
+def format_option(
+    help_text: str = "table for people; csv (header row) or json (array of objects) for programs.",
+) -> Any:
+    """The `--format table|csv|json` option every command that prints rows shares."""
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help=help_text)  # fmt: skip
+
+
 _INT64 = (-(2**63), 2**63 - 1)
 
 

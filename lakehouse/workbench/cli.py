@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lakehouse.config import Settings
-from lakehouse.transform.output import FORMATS
+from lakehouse.transform.output import format_option
 
 
 @click.command()
@@ -17,14 +17,7 @@ from lakehouse.transform.output import FORMATS
     metavar="SQL",
     help="Run this SQL (one statement, or several: the last one's result is printed) and exit.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people; csv (header row) or json (array of objects) for programs.",
-)
+@format_option()
 @click.pass_obj
 def shell(settings: Settings, sql: str | None, fmt: str) -> None:
     """Read-only DuckDB SQL over Silver and Gold: lake.events (the current Iceberg
