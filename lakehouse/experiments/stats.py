@@ -291,20 +291,31 @@ def _p_b_beats_a(a1: int, b1: int, a2: int, b2: int) -> float:
 
 
 @functools.cache
-def _unit_nodes(n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+def _unit_nodes(n: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Gauss–Legendre nodes and weights on (0, 1)."""
     nodes, weights = special.roots_legendre(n)
     return (nodes + 1) / 2, weights / 2
 
 
 def _ratio_cdf_fn(a_c: float, b_c: float, a_t: float, b_t: float) -> Callable[[float], float]:
-    """s ↦ P(p_T / p_C ≤ s) by Gauss–Legendre over the quantiles of the narrower posterior."""
+    """s ↦ P(p_T / p_C ≤ s) by Gauss–Legendre over the narrower posterior's density.
+
+    The nodes span that posterior between its 1e-15 and 1 − 1e-15 quantiles (two ppf
+    calls, not one per node: ppf is slow for large parameters), weighted by its pdf and
+    renormalised for the cut tails."""
     u, w = _unit_nodes()
+
+    def nodes(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = sps.beta.ppf(1e-15, a, b), sps.beta.isf(1e-15, a, b)
+        x = lo + (hi - lo) * u
+        mass = w * (hi - lo) * sps.beta.pdf(x, a, b)
+        return x, mass / mass.sum()
+
     if sps.beta.std(a_c, b_c) <= sps.beta.std(a_t, b_t):
-        xc = sps.beta.ppf(u, a_c, b_c)
-        return lambda s: float(w @ sps.beta.cdf(s * xc, a_t, b_t))
-    xt = sps.beta.ppf(u, a_t, b_t)
-    return lambda s: float(1 - w @ sps.beta.cdf(xt / s, a_c, b_c))
+        xc, mc = nodes(a_c, b_c)
+        return lambda s: float(mc @ sps.beta.cdf(s * xc, a_t, b_t))
+    xt, mt = nodes(a_t, b_t)
+    return lambda s: float(1 - mt @ sps.beta.cdf(xt / s, a_c, b_c))
 
 
 def beta_binomial(
@@ -328,8 +339,17 @@ def beta_binomial(
     ) * _p_b_beats_a(a_t + 1, b_t, a_c, b_c)
     cdf = _ratio_cdf_fn(a_c, b_c, a_t, b_t)
 
+    # log(p_T / p_C) is close to normal: bracket the root a few sds around its centre
+    centre = (a_t / (a_t + b_t)) / (a_c / (a_c + b_c))
+    spread = math.sqrt(b_c / (a_c * (a_c + b_c + 1)) + b_t / (a_t * (a_t + b_t + 1)))
+
     def quantile(q: float) -> float:
-        return float(optimize.brentq(lambda s: cdf(s) - q, 1e-9, 1e9, xtol=1e-12, rtol=1e-12)) - 1
+        lo, hi = centre * math.exp(-10 * spread), centre * math.exp(10 * spread)
+        while cdf(lo) > q and lo > 1e-9:
+            lo /= 10
+        while cdf(hi) < q and hi < 1e9:
+            hi *= 10
+        return float(optimize.brentq(lambda s: cdf(s) - q, lo, hi, xtol=1e-12, rtol=1e-12)) - 1
 
     cri = (quantile(alpha / 2), quantile(1 - alpha / 2))
     return Bayes(OK, prob, cri, max(loss, 0.0))
