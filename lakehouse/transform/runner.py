@@ -21,8 +21,11 @@ from typing import Any
 import duckdb
 import orjson
 
+from lakehouse.clock import utcnow
 from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.errors import ConfigError, PipelineError
+from lakehouse.observability.runlog import record_run
+from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
@@ -85,13 +88,37 @@ def build(
     and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
     """
     settings.ensure()
+    with record_run(settings, "build") as run:
+        result = _build(settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars)
+        run.rows_in = _silver_rows(result.silver_metadata)
+        run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
+        run.note = f"{len(result.nodes)} dbt nodes"
+    return result
+
+
+def _build(
+    settings: Settings,
+    full_refresh: bool,
+    select: str | None,
+    exclude: str | None,
+    silver_metadata: str | None,
+    on_node: Callable[[NodeResult], None] | None,
+    extra_vars: dict[str, Any] | None,
+) -> BuildResult:
     if settings.target == "prod":
         _require_prod_env()
         metadata = silver_metadata
     else:
         metadata = silver_metadata or silver_metadata_location(settings)
     result = BuildResult(target=settings.target, silver_metadata=metadata)
-    dbt_vars: dict[str, Any] = {"lakehouse__silver_metadata_location": metadata or ""}
+    # The ops source (run log, DLQ, Bronze manifests: OBS-1/4) is frozen before dbt starts;
+    # this build's own start is how Silver→Gold lag (OBS-2) sees the rows it publishes.
+    snapshot = take_snapshot(settings)
+    dbt_vars: dict[str, Any] = {
+        "lakehouse__silver_metadata_location": metadata or "",
+        "lakehouse__ops_snapshot_dir": str(snapshot.directory),
+        "lakehouse__build_started_at": utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),
+    }
     dbt_vars.update(extra_vars or {})
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if full_refresh:
@@ -117,6 +144,18 @@ def build(
             raise PipelineError(outcome)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _silver_rows(metadata: str | None) -> int:
+    """Rows in the Silver snapshot the build read (0 when unknown, e.g. on Athena)."""
+    if not metadata or not Path(metadata).is_file():
+        return 0
+    meta = orjson.loads(Path(metadata).read_bytes())
+    current = meta.get("current-snapshot-id")
+    for snap in meta.get("snapshots", []):
+        if snap.get("snapshot-id") == current:
+            return int(snap.get("summary", {}).get("total-records", 0))
+    return 0
 
 
 def _common_args(settings: Settings) -> list[str]:
