@@ -39,3 +39,7 @@ class PipelineError(LakehouseError):
 
 class InvalidArgumentError(LakehouseError, ValueError):
     """An argument names a table, metric, column or date that does not exist or is malformed."""
+
+
+class AlertDeliveryError(LakehouseError):
+    """The alert webhook is misconfigured (not an http(s) URL)."""

@@ -156,8 +156,9 @@ def _digest(files: list[SealedFile]) -> pa.Table:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        return con.execute(
-            f"""
+        return (
+            con.execute(
+                f"""
             WITH flagged AS (
                 SELECT ({rels})[CAST(file_index AS BIGINT) + 1] AS bronze_file,
                        _unknown_fields AS unk, event
@@ -177,6 +178,9 @@ def _digest(files: list[SealedFile]) -> pa.Table:
             GROUP BY ALL
             ORDER BY ALL
             """
-        ).to_arrow_table().cast(UNKNOWN_FIELDS)
+            )
+            .to_arrow_table()
+            .cast(UNKNOWN_FIELDS)
+        )
     finally:
         con.close()

@@ -89,7 +89,9 @@ def build(
     """
     settings.ensure()
     with record_run(settings, "build") as run:
-        result = _build(settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars)
+        result = _build(
+            settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars
+        )
         run.rows_in = _silver_rows(result.silver_metadata)
         run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
         run.note = f"{len(result.nodes)} dbt nodes"
@@ -148,9 +150,10 @@ def _build(
 
 def _silver_rows(metadata: str | None) -> int:
     """Rows in the Silver snapshot the build read (0 when unknown, e.g. on Athena)."""
-    if not metadata or not Path(metadata).is_file():
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
         return 0
-    meta = orjson.loads(Path(metadata).read_bytes())
+    meta = orjson.loads(path.read_bytes())
     current = meta.get("current-snapshot-id")
     for snap in meta.get("snapshots", []):
         if snap.get("snapshot-id") == current:
