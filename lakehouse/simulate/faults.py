@@ -93,11 +93,8 @@ class _Line:
 
     @property
     def is_client(self) -> bool:
-        return (
-            bool(self.ev)
-            and self.ev.get("source") in ("web", "app")
-            and self.ev.get("seq") is not None
-        )  # type: ignore[union-attr]
+        ev = self.ev or {}
+        return ev.get("source") in ("web", "app") and ev.get("seq") is not None
 
     def dump(self) -> None:
         assert self.ev is not None

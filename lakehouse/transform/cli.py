@@ -38,7 +38,7 @@ def build(settings: Settings, full_refresh: bool, select: str | None) -> None:
     lock = threading.Lock()
 
     def progress(node: NodeResult) -> None:
-        if node.resource_type in ("test", "unit_test") and node.ok:
+        if node.resource_type in ("test", "unit_test", "exposure") and node.ok:
             return  # tests are summarised at the end; failures are shown
         mark = _MARK.get(node.status, f"[red]{node.status}[/]")
         with lock:

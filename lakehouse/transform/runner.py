@@ -23,14 +23,14 @@ import orjson
 
 from lakehouse.clock import utcnow
 from lakehouse.config import PROJECT_ROOT, Settings
-from lakehouse.errors import ConfigError, PipelineError
+from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
 # Node statuses dbt reports for a node that did its job.
-_OK = frozenset({"success", "pass", "skipped"})
+_OK = frozenset({"success", "pass", "skipped", "no-op"})  # no-op: exposures
 _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
 
 
@@ -146,6 +146,35 @@ def _build(
             raise PipelineError(outcome)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate` over the built Gold (offline: no package or network needed).
+
+    Writes manifest.json, catalog.json and index.html under the lake's dbt target folder
+    (lineage from Silver and the ops snapshot through to the dashboard exposures, DQ-2)
+    and returns that folder. Raises `LakeEmptyError` before the first build.
+    """
+    gold = gold_database_path(settings)
+    if not gold.is_file():
+        raise LakeEmptyError(f"Gold does not exist yet at {gold}; run `lakehouse build` first.")
+    metadata = silver_metadata_location(settings)
+    dbt_vars = {
+        "lakehouse__silver_metadata_location": metadata,
+        "lakehouse__ops_snapshot_dir": str(take_snapshot(settings).directory),
+    }
+    args = ["docs", "generate", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
+    with _build_lock(settings):
+        try:
+            outcome = _invoke(
+                settings, args, lambda _node: None, {"LAKEHOUSE_GOLD_PATH": str(gold)}
+            )
+        finally:
+            _close_duckdb()
+            _fold_wal(gold)
+    if outcome is not None:
+        raise PipelineError(outcome.replace("dbt build failed", "dbt docs generate failed"))
+    return dbt_dirs(settings)[0]
 
 
 def _silver_rows(metadata: str | None) -> int:
