@@ -49,8 +49,10 @@ class Alert:
             "subject": self.subject,
             "window_start_at": self.window_start_at.isoformat() + "Z",
             "window_end_at": self.window_end_at.isoformat() + "Z",
-            "observed_value": self.observed_value,
-            "threshold_value": self.threshold_value,
+            "observed_value": None if self.observed_value is None else float(self.observed_value),
+            "threshold_value": None
+            if self.threshold_value is None
+            else float(self.threshold_value),
             "message": self.message,
             "detected_at": self.detected_at.isoformat() + "Z",
         }

@@ -114,8 +114,8 @@ final as (
         subject,
         window_start_at,
         window_end_at,
-        observed_value,
-        threshold_value,
+        cast(observed_value as double) as observed_value,
+        cast(threshold_value as double) as threshold_value,
         message,
         {{ ops_build_started_at() }} as detected_at
     from alarms
