@@ -7,7 +7,7 @@ undeclared fields (ING-4). So `lakehouse build` first writes `<home>/ops/snapsho
 - `dead_letters.parquet`   one row per DLQ line, without the raw bytes (they may hold PII);
 - `bronze_files.parquet`   every sealed Bronze file: arrival hour and line count;
 - `unknown_fields.parquet` per Bronze file × schema × event hour × undeclared field, the
-  number of events carrying it (drift, OBS-4); digested once per Bronze file.
+  distinct events carrying it (drift, OBS-4); digested once per Bronze file.
 
 dbt reads them as the `ops` source through staging models. Each file always exists
 with its full schema, so an empty lake (no DLQ, no runs yet) builds zero-row tables
@@ -173,7 +173,8 @@ def _digest(files: list[SealedFile]) -> pa.Table:
                    date_trunc('hour', TRY_CAST(json_extract_string(event, '$.event_ts') AS TIMESTAMPTZ))
                        AS event_hour,
                    field_name,
-                   count(*) AS n_events
+                   -- a duplicate delivery in the same file is the same event (Silver keeps one)
+                   count(DISTINCT json_extract_string(event, '$.event_id')) AS n_events
             FROM fields
             GROUP BY ALL
             ORDER BY ALL

@@ -19,4 +19,8 @@ def test_health_page_shows_no_alerts_and_the_lag_table(
     assert not at.exception, at.exception
     assert gold("select count(*) from ops_alerts") == [(0,)]
     assert [s.value for s in at.success] == ["No open alerts."]
-    assert [h.value for h in at.subheader][0] == "Latest run per stage"
+    assert [h.value for h in at.subheader] == [
+        "Latest run per stage",
+        "p95 lag per arrival hour (minutes)",
+        "Delivered ÷ expected client events per hour",
+    ]
