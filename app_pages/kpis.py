@@ -36,7 +36,9 @@ if span is None:
     st.stop()
 lo, hi = span
 c1, c2 = st.columns([3, 1])
-start, end = c1.date_input("Period", value=(max(lo, hi - timedelta(days=6)), hi), min_value=lo, max_value=hi)  # type: ignore[misc]
+start, end = c1.date_input(
+    "Period", value=(max(lo, hi - timedelta(days=6)), hi), min_value=lo, max_value=hi
+)  # type: ignore[misc]
 currency = c2.selectbox("Currency", kpis.currencies(con))
 cur = _headline(start, end, currency)
 prev = _headline(*kpis.previous_period(start, end), currency)
@@ -49,6 +51,8 @@ m[3].metric("Sessions", f"{cur.sessions:,}", _delta(cur.sessions, prev.sessions)
 m[4].metric("Session → order", f"{cur.conversion:.2%}" if cur.conversion is not None else "–",
             _delta(cur.conversion, prev.conversion))  # fmt: skip
 rows = kpis.gmv_by_day(con, start, end, currency)
-frame = pd.DataFrame(rows, columns=["day", "orders", "gmv_cents"]).assign(gmv=lambda d: d.gmv_cents / 100)
+frame = pd.DataFrame(rows, columns=["day", "orders", "gmv_cents"]).assign(
+    gmv=lambda d: d.gmv_cents / 100
+)
 st.subheader(f"GMV per day ({currency})")
 st.bar_chart(frame, x="day", y="gmv")

@@ -27,6 +27,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.silver.cli", "refine"),
     ("lakehouse.transform.cli", "build"),
     ("lakehouse.transform.cli", "query"),
+    ("lakehouse.observability.cli", "health"),
     ("lakehouse.workbench.cli", "shell"),
     ("lakehouse.metrics.cli", "metrics"),
     ("lakehouse.metrics.cli", "sql"),

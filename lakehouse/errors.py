@@ -47,3 +47,7 @@ class SqlPortabilityError(LakehouseError):
 
 class MetricError(LakehouseError):
     """A metric file is missing, malformed, or was asked for an impossible window."""
+
+
+class AlertDeliveryError(LakehouseError):
+    """The alert webhook is misconfigured (not an http(s) URL)."""

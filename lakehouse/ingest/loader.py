@@ -17,12 +17,14 @@ from typing import IO, Any
 
 import orjson
 
+from lakehouse.clock import now_ts
 from lakehouse.config import Settings
 from lakehouse.errors import InputFileError
 from lakehouse.ids import new_ulid
 from lakehouse.ingest.logfile import AppendLog, recover
 from lakehouse.ingest.records import dlq_line, iso_utc, process
 from lakehouse.ingest.validate import Rejection, Validator
+from lakehouse.observability.runlog import recorded
 
 CHUNK = 5000
 _INVALID_JSON = "line is not valid JSON ({err}); fix the producer so each line is one JSON event."
@@ -58,6 +60,7 @@ def _chunks(fh: IO[bytes]) -> Iterator[list[bytes]]:
         yield chunk
 
 
+@recorded("load", lambda r: (r.accepted + r.rejected, r.accepted))
 def load_files(
     settings: Settings,
     paths: list[Path],
@@ -100,7 +103,7 @@ def _load_chunk(
     dlq: AppendLog,
     result: LoadResult,
 ) -> None:
-    now = time.time()
+    now = now_ts()
     batch_id = "bat_" + new_ulid(now)
     events: list[Any] = []
     raws: list[bytes] = []

@@ -23,15 +23,17 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pyarrow as pa
 from pyiceberg.table import Table
 
+from lakehouse.clock import utcnow
 from lakehouse.config import Settings
 from lakehouse.ids import new_ulid
 from lakehouse.ingest.logfile import SealedFile, list_sealed
 from lakehouse.ingest.registry import Registry, default_registry
+from lakehouse.observability.runlog import recorded
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.commit import (
     batch_files_on_disk,
@@ -166,6 +168,7 @@ def existing_ids(refiner: BatchRefiner, table: Table, dates: Sequence[date]) -> 
     ).to_arrow_table()
 
 
+@recorded("refine", lambda r: (r.rows_in, r.rows_written))
 def refine(
     settings: Settings,
     *,
@@ -241,7 +244,7 @@ class _Runner:
             self._run(pool, batches, result, progress)
 
     def _parse_soon(self, pool: ThreadPoolExecutor, files: list[SealedFile]) -> Future[Parsed]:
-        return pool.submit(self.refiner.parse, files, datetime.now(UTC))
+        return pool.submit(self.refiner.parse, files, utcnow())
 
     def _run(
         self,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from lakehouse.simulate.faults import FAULT_KINDS
 from lakehouse.simulate.generator import DEFAULT_DAYS, DEFAULT_START
 from lakehouse.simulate.generator import generate as run_generate
 from lakehouse.simulate.truth import Truth, truth_path
@@ -59,9 +60,23 @@ def summary(truth: Truth, out: Path) -> str:
     show_default=True,
     help="Length of the window in days.",
 )
-def generate(events: int, seed: int, out: Path, start: datetime | date, days: int) -> None:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    type=click.Choice(FAULT_KINDS),
+    help="Plant a pipeline fault (repeatable): loss, lag (writes OUT.delayed.ndjson), drift, "
+    "gmv_drop or dlq_burst; recorded under `faults` in the truth file.",
+)
+def generate(
+    events: int, seed: int, out: Path, start: datetime | date, days: int, faults: tuple[str, ...]
+) -> None:
     """Generate a deterministic marketplace event file with planted truths."""
     day = start.date() if isinstance(start, datetime) else start
     console = Console(stderr=True)
-    truth = run_generate(events, seed, out, start=day, days=days, progress=console.is_terminal)
+    truth = run_generate(
+        events, seed, out, start=day, days=days, progress=console.is_terminal, faults=faults
+    )
     click.echo(summary(truth, out))
+    if faults:
+        click.echo(f"planted faults: {', '.join(faults)} (see {truth_path(out).name})")

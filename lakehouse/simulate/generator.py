@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lakehouse.config import EXPERIMENTS_DIR, SEEDS_DIR
@@ -17,6 +18,7 @@ from lakehouse.simulate.clock import Clock
 from lakehouse.simulate.defects import emit_rejects, plan_rejects
 from lakehouse.simulate.emitter import FUNNEL, P_DUPLICATE, Emitter
 from lakehouse.simulate.exposure import ExperimentRunner, load_experiments
+from lakehouse.simulate.faults import apply_faults, check_kinds
 from lakehouse.simulate.ids import rid
 from lakehouse.simulate.orders import Ledger
 from lakehouse.simulate.population import BOT_KINDS, bot, buyer, seller, visitor
@@ -47,14 +49,20 @@ def generate(
     progress: bool = False,
     seeds_dir: Path = SEEDS_DIR,
     experiments_dir: Path = EXPERIMENTS_DIR,
+    faults: Sequence[str] = (),
 ) -> Truth:
-    """Write ≈`events` NDJSON lines to `out` and `<out>.truth.json`; same args → same bytes."""
+    """Write ≈`events` NDJSON lines to `out` and `<out>.truth.json`; same args → same bytes.
+
+    `faults` (see `simulate/faults.py`) rewrite the finished file and are recorded under
+    `faults` in the truth file; the rest of the truth describes the clean simulation.
+    """
     if events < MIN_EVENTS:
         raise ConfigError(
             f"--events {events} is too small; ask for at least {MIN_EVENTS} so every planted case fits."
         )
     if days < 1:
         raise ConfigError(f"--days {days} must be at least 1.")
+    check_kinds(faults, days)
     out = Path(out)
     if out.is_dir():
         raise ConfigError(
@@ -78,6 +86,13 @@ def generate(
         raise
     truth = _truth(sim, seed, events, start, days, lines, rejects)
     truth.write(truth_path(out))
+    if faults:
+        data = orjson.loads(truth.to_json())
+        end = datetime.combine(start + timedelta(days=days), time(), UTC)
+        data["faults"] = apply_faults(out, faults, seed, end)
+        truth_path(out).write_bytes(
+            orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        )
     return truth
 
 

@@ -43,7 +43,7 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
     lock = threading.Lock()
 
     def progress(node: NodeResult) -> None:
-        if node.resource_type in ("test", "unit_test") and node.ok:
+        if node.resource_type in ("test", "unit_test", "exposure") and node.ok:
             return  # tests are summarised at the end; failures are shown
         mark = _MARK.get(node.status, f"[red]{node.status}[/]")
         with lock:
@@ -67,6 +67,29 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
         f"{result.count('test')} data tests, {result.count('unit_test')} unit tests passed"
         + (f"; slowest: {slow}" if slow else "")
     )
+    _report_alerts(settings)
+
+
+def _report_alerts(settings: Settings) -> None:
+    """After a build: say how many alarms are open and post new ones to a configured webhook."""
+    import os
+
+    from lakehouse.observability.alerts import (
+        WEBHOOK_ENV,
+        gold_has_alerts_table,
+        notify,
+        open_alerts,
+    )
+
+    if settings.target == "prod" or not gold_has_alerts_table(settings):
+        return
+    alerts = open_alerts(settings)
+    if alerts:
+        console.print(f"[red]{len(alerts)} open alert(s)[/]: run `lakehouse health` for details")
+    url = os.environ.get(WEBHOOK_ENV)
+    if url and alerts:
+        delivery = notify(settings, alerts, url)
+        console.print(f"webhook: {len(delivery.sent)} sent, {len(delivery.failed)} failed")
 
 
 @click.command()

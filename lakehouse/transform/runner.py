@@ -15,20 +15,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import orjson
 
+from lakehouse.clock import utcnow
 from lakehouse.config import PROJECT_ROOT, Settings
-from lakehouse.errors import ConfigError, PipelineError
+from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
+from lakehouse.observability.runlog import record_run
+from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
 # Node statuses dbt reports for a node that did its job.
-_OK = frozenset({"success", "pass", "skipped"})
+_OK = frozenset({"success", "pass", "skipped", "no-op"})  # no-op: exposures
 _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
 
 
@@ -84,17 +86,45 @@ def build(
     `select`/`exclude` are dbt selectors (e.g. exclude "resource_type:test" skips data
     tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
     `on_node` is called as each node finishes. An incremental build tests only the rows
-    it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all. Raises `LakeEmptyError` when Silver is empty
-    and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
+    it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all.
+    Raises `LakeEmptyError` when Silver is empty and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
     """
     settings.ensure()
+    with record_run(settings, "build") as run:
+        result = _build(
+            settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars, test_all
+        )
+        run.rows_in = _silver_rows(result.silver_metadata)
+        run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
+        run.note = f"{len(result.nodes)} dbt nodes"
+    return result
+
+
+def _build(
+    settings: Settings,
+    full_refresh: bool,
+    select: str | None,
+    exclude: str | None,
+    silver_metadata: str | None,
+    on_node: Callable[[NodeResult], None] | None,
+    extra_vars: dict[str, Any] | None,
+    test_all: bool,
+) -> BuildResult:
     if settings.target == "prod":
         _require_prod_env()
         metadata = silver_metadata
     else:
         metadata = silver_metadata or silver_metadata_location(settings)
     result = BuildResult(target=settings.target, silver_metadata=metadata)
-    dbt_vars: dict[str, Any] = {"lakehouse__silver_metadata_location": metadata or ""}
+    # The ops source (run log, DLQ, Bronze manifests: OBS-1/4) is frozen before dbt starts;
+    # this build's own start is how Silver→Gold lag (OBS-2) sees the rows it publishes.
+    started_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # also the next build's test scope
+    snapshot = take_snapshot(settings)
+    dbt_vars: dict[str, Any] = {
+        "lakehouse__silver_metadata_location": metadata or "",
+        "lakehouse__ops_snapshot_dir": str(snapshot.directory),
+        "lakehouse__build_started_at": started_at,
+    }
     previous = _last_build_start(settings)
     if previous and not (full_refresh or test_all):
         dbt_vars["lakehouse__test_rows_since"] = previous
@@ -115,7 +145,6 @@ def build(
             on_node(node)
 
     started = time.perf_counter()
-    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     with _build_lock(settings), _gold_workspace(settings) as gold_env:
         outcome = _invoke(settings, args, collect, gold_env)
         if result.failures:
@@ -155,6 +184,48 @@ def gold_write(settings: Settings) -> Iterator[Path]:
     settings.ensure()
     with _build_lock(settings), _gold_workspace(settings) as gold_env:
         yield Path(gold_env["LAKEHOUSE_GOLD_PATH"])
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate` over the built Gold (offline: no package or network needed).
+
+    Writes manifest.json, catalog.json and index.html under the lake's dbt target folder
+    (lineage from Silver and the ops snapshot through to the dashboard exposures, DQ-2)
+    and returns that folder. Raises `LakeEmptyError` before the first build.
+    """
+    gold = gold_database_path(settings)
+    if not gold.is_file():
+        raise LakeEmptyError(f"Gold does not exist yet at {gold}; run `lakehouse build` first.")
+    metadata = silver_metadata_location(settings)
+    dbt_vars = {
+        "lakehouse__silver_metadata_location": metadata,
+        "lakehouse__ops_snapshot_dir": str(take_snapshot(settings).directory),
+    }
+    args = ["docs", "generate", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
+    with _build_lock(settings):
+        try:
+            outcome = _invoke(
+                settings, args, lambda _node: None, {"LAKEHOUSE_GOLD_PATH": str(gold)}
+            )
+        finally:
+            _close_duckdb()
+            _fold_wal(gold)
+    if outcome is not None:
+        raise PipelineError(outcome.replace("dbt build failed", "dbt docs generate failed"))
+    return dbt_dirs(settings)[0]
+
+
+def _silver_rows(metadata: str | None) -> int:
+    """Rows in the Silver snapshot the build read (0 when unknown, e.g. on Athena)."""
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
+        return 0
+    meta = orjson.loads(path.read_bytes())
+    current = meta.get("current-snapshot-id")
+    for snap in meta.get("snapshots", []):
+        if snap.get("snapshot-id") == current:
+            return int(snap.get("summary", {}).get("total-records", 0))
+    return 0
 
 
 def _common_args(settings: Settings) -> list[str]:

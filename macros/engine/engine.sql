@@ -122,3 +122,19 @@
 {% macro athena__hex_to_bigint(expr) -%}
   from_base({{ expr }}, 16)
 {%- endmacro %}
+
+
+{#- The `fraction` quantile of `expr` within a group (OBS-2 p95 lag): DuckDB interpolates
+    exactly; Athena has only the approximate percentile. -#}
+{% macro quantile(expr, fraction) -%}
+  {{ return(adapter.dispatch('quantile', 'lakehouse')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile(expr, fraction) -%}
+  quantile_cont({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro athena__quantile(expr, fraction) -%}
+  approx_percentile({{ expr }}, {{ fraction }})
+{%- endmacro %}
+

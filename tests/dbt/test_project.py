@@ -89,6 +89,18 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__attribution_fraud_max_touches": 5,
         "lakehouse__referral_award_window_days": 30,
         "lakehouse__test_rows_since": "",
+        "lakehouse__ops_snapshot_dir": "",
+        "lakehouse__build_started_at": "",
+        "lakehouse__lag_silver_budget_minutes": 5,
+        "lakehouse__lag_gold_budget_minutes": 30,
+        "lakehouse__loss_alarm_ratio": 0.95,
+        "lakehouse__loss_min_expected_events": 50,
+        "lakehouse__dlq_burst_min_events": 50,
+        "lakehouse__dlq_burst_share": 0.02,
+        "lakehouse__drift_min_events": 20,
+        "lakehouse__drift_min_share": 0.05,
+        "lakehouse__metric_move_share": 0.5,
+        "lakehouse__metric_min_daily_volume": 20,
     }
 
 

@@ -1,0 +1,84 @@
+-- OBS-2: p95 lag per arrival hour, ingest→Silver and Silver→Gold, against their budgets.
+-- Silver→Gold uses the first successful build that started after the row reached Silver
+-- (the builds in the run log plus this one): that is when the row was first published, and
+-- later incremental rebuilds of the same rows do not inflate it.
+with events as (
+
+    select received_at, silver_loaded_at from {{ ref('stg_silver__events') }}
+
+),
+
+runs as (
+
+    select * from {{ ref('stg_ops__runs') }}
+
+),
+
+builds as (
+
+    select started_at as build_started_at
+    from runs
+    where stage = 'build' and run_status = 'ok'
+    union all
+    select {{ ops_build_started_at() }} as build_started_at
+
+),
+
+-- refine stamps one silver_loaded_at per batch, so this is a small table
+silver_loads as (
+
+    select distinct silver_loaded_at from events
+
+),
+
+published as (
+
+    select
+        silver_loads.silver_loaded_at,
+        min(builds.build_started_at) as gold_built_at
+    from silver_loads
+    inner join builds on builds.build_started_at >= silver_loads.silver_loaded_at
+    group by 1
+
+),
+
+lags as (
+
+    select
+        date_trunc('hour', events.received_at) as received_hour,
+        {{ millis_between('events.received_at', 'events.silver_loaded_at') }} / 1000.0 as silver_lag_s,
+        {{ millis_between('events.silver_loaded_at', 'published.gold_built_at') }} / 1000.0 as gold_lag_s
+    from events
+    left join published on published.silver_loaded_at = events.silver_loaded_at
+
+),
+
+hourly as (
+
+    select
+        received_hour,
+        count(*) as n_events,
+        {{ quantile('silver_lag_s', 0.95) }} as silver_lag_p95_s,
+        {{ quantile('gold_lag_s', 0.95) }} as gold_lag_p95_s
+    from lags
+    group by 1
+
+),
+
+final as (
+
+    select
+        received_hour,
+        n_events,
+        silver_lag_p95_s,
+        gold_lag_p95_s,
+        {{ var('lakehouse__lag_silver_budget_minutes') }} * 60.0 as silver_budget_s,
+        {{ var('lakehouse__lag_gold_budget_minutes') }} * 60.0 as gold_budget_s,
+        silver_lag_p95_s > {{ var('lakehouse__lag_silver_budget_minutes') }} * 60.0 as is_silver_lag_breached,
+        coalesce(gold_lag_p95_s > {{ var('lakehouse__lag_gold_budget_minutes') }} * 60.0, false)
+            as is_gold_lag_breached
+    from hourly
+
+)
+
+select * from final
