@@ -18,6 +18,7 @@ from lakehouse.experiments.analysis import DEFAULT_MDE, RESULT_COLUMNS, result_r
 from lakehouse.experiments.config import ExperimentConfig, load_all
 from lakehouse.experiments.metrics import METRICS
 from lakehouse.experiments.stats import Moments
+from lakehouse.observability.runlog import recorded
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.runner import gold_write
 
@@ -68,6 +69,7 @@ def sufficient_statistics(
     return out, span
 
 
+@recorded("analyze", lambda r: (len(r.decisions), r.rows))  # OBS-1: experiments in, rows out
 def analyze(
     settings: Settings,
     config_dir: Path = EXPERIMENTS_DIR,
