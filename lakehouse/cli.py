@@ -28,6 +28,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.transform.cli", "build"),
     ("lakehouse.transform.cli", "query"),
     ("lakehouse.workbench.cli", "shell"),
+    ("lakehouse.privacy.cli", "dsar"),
+    ("lakehouse.privacy.cli", "audit"),
+    ("lakehouse.privacy.cli", "retention"),
+    ("lakehouse.access.cli", "access"),
 )
 
 

@@ -39,3 +39,17 @@ class PipelineError(LakehouseError):
 
 class InvalidArgumentError(LakehouseError, ValueError):
     """An argument names a table, metric, column or date that does not exist or is malformed."""
+
+
+class PrivacyError(LakehouseError):
+    """A privacy operation (DSAR delete, retention) cannot run or did not finish cleanly."""
+
+
+class AuditError(LakehouseError):
+    """The audit log is malformed or was edited: its hash chain does not verify."""
+
+
+class AccessDeniedError(LakehouseError):
+    """The access policy does not let the caller's role read a table, column or row."""
+
+    exit_code = 3
