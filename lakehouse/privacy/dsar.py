@@ -132,9 +132,10 @@ def delete_user(
         report.linked = resolve(s, user_id)
         ids = report.linked.all
         lap("resolve")
-        hashes = id_hashes(salt(s), ids)
-        at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        if not dry_run:
+        hashes: list[str] = []
+        if not dry_run:  # a dry run writes nothing, not even the salt
+            hashes = id_hashes(salt(s), ids)
+            at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
             tombstones.add(s, report.request_id, at, hashes)
         report.bronze = purge_log(
             s.bronze_dir, ids, report.request_id, drop_mentions=False, dry_run=dry_run
