@@ -54,7 +54,7 @@ def test_a_denied_column_gets_a_clear_refusal(lake: Settings) -> None:
         AccessDeniedError, match=r"role 'analyst' may not read column fact_orders\.buyer_user_id"
     ):
         run_query(lake, "select o.buyer_user_id, amount_cents from fact_orders o", "analyst")
-    with pytest.raises(AccessDeniedError, match="column fact_orders.buyer_user_id"):
+    with pytest.raises(AccessDeniedError, match=r"column fact_orders\.buyer_user_id"):
         run_query(
             lake,
             "with x as (select buyer_user_id as b from fact_orders) select b from x",
