@@ -136,7 +136,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("dsar")
     gen = base / "events.ndjson"
     generate(3000, 7, gen, start=date(2026, 10, 1), days=5)
-    user, other = _pick_user(gen, load_truth(truth_path(gen)))
+    truth = load_truth(truth_path(gen))
+    user, other = _pick_user(gen, truth)
     ids = _expected_ids(gen, user)
     lake = load_settings(base / "lake").ensure()
     load_files(lake, [gen])
@@ -151,7 +152,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {
         "gen": gen, "base": base, "user": user, "other": other, "ids": ids, "lake": lake,
         "before": before, "found_before": found_before, "dry": dry, "dry_changed": dry_changed,
-        "report": report,
+        "report": report, "truth": truth,
     }  # fmt: skip
 
 
@@ -279,3 +280,16 @@ def test_the_audit_log_records_the_request_with_hashes_only(world: dict[str, Any
 def test_a_placeholder_user_id_is_refused(settings: Settings) -> None:
     with pytest.raises(InvalidArgumentError, match="identifies nobody"):
         delete_user(settings, "guest")
+
+
+def test_dim_identity_carries_each_identitys_latest_consent(world: dict[str, Any]) -> None:
+    """PRIV-2: the generator sends consent.update (analytics off) only for its planted
+    consent-off users, so exactly they have has_analytics_consent = false."""
+    rows = run_query(
+        world["lake"],
+        "select identity_id, has_analytics_consent, has_marketing_consent from dim_identity "
+        "where consent_updated_at is not null",
+    ).rows
+    planted = set(world["truth"]["consent_off_users"]) - {world["user"]}
+    assert planted and {r[0] for r in rows} == planted
+    assert {(r[1], r[2]) for r in rows} == {(False, False)}
