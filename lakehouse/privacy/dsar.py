@@ -17,6 +17,7 @@ A dry run resolves and counts, and writes nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -137,33 +138,17 @@ def delete_user(
             hashes = id_hashes(salt(s), ids)
             at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
             tombstones.add(s, report.request_id, at, hashes)
-        report.bronze = purge_log(
-            s.bronze_dir, ids, report.request_id, drop_mentions=False, dry_run=dry_run
-        )
-        report.dlq = purge_log(
-            s.dlq_dir, ids, report.request_id, drop_mentions=True, dry_run=dry_run
-        )
-        lap("bronze+dlq")
-        table = load_events_table(s)
-        if table is not None:
-            if not dry_run:
-                ledger = Ledger(s.state_dir)
-                try:
-                    recover(ledger, table)  # settle a crashed refine before rewriting files
-                finally:
-                    ledger.close()
-                table = load_catalog(s).load_table(EVENTS)
-            rewrite_without(table, ids, report.request_id, dry_run, report.silver)
-            if not dry_run:
-                expire_and_clean(table, report.silver)
-        lap("silver")
+        try:
+            _purge(s, report, ids, dry_run, run_tests, lap)
+        except Exception as exc:
+            if not dry_run:  # the tombstone is written: record that the request is unfinished
+                audit.append(s, "dsar.delete.failed", {
+                    "request_id": report.request_id, "id_hashes": hashes,
+                    "error": type(exc).__name__, "steps_done": list(report.seconds),
+                })  # fmt: skip
+            raise
         if dry_run:
             return report
-        report.gold_rebuilt = goldpurge.rebuild(s, run_tests=run_tests)
-        report.caches_removed = goldpurge.clear_caches(s)
-        lap("gold")
-        report.scan = scan(s.home, ids)
-        lap("verify")
     entry = audit.append(s, "dsar.delete", report.audit_details(hashes))
     if not report.scan.clean:
         raise PrivacyError(
@@ -172,3 +157,39 @@ def delete_user(
             "holding them (e.g. `lakehouse serve`) and run the same `dsar delete` again."
         )
     return report
+
+
+def _purge(
+    s: Settings,
+    report: DsarReport,
+    ids: list[str],
+    dry_run: bool,
+    run_tests: bool,
+    lap: Callable[[str], None],
+) -> None:
+    """Steps 3–6 of the module doc (a dry run only counts 3 and 4)."""
+    report.bronze = purge_log(
+        s.bronze_dir, ids, report.request_id, drop_mentions=False, dry_run=dry_run
+    )
+    report.dlq = purge_log(s.dlq_dir, ids, report.request_id, drop_mentions=True, dry_run=dry_run)
+    lap("bronze+dlq")
+    table = load_events_table(s)
+    if table is not None:
+        if not dry_run:
+            ledger = Ledger(s.state_dir)
+            try:
+                recover(ledger, table)  # settle a crashed refine before rewriting files
+            finally:
+                ledger.close()
+            table = load_catalog(s).load_table(EVENTS)
+        rewrite_without(table, ids, report.request_id, dry_run, report.silver)
+        if not dry_run:
+            expire_and_clean(table, report.silver)
+    lap("silver")
+    if dry_run:
+        return
+    report.gold_rebuilt = goldpurge.rebuild(s, run_tests=run_tests)
+    report.caches_removed = goldpurge.clear_caches(s)
+    lap("gold")
+    report.scan = scan(s.home, ids)
+    lap("verify")

@@ -131,8 +131,28 @@ def delete_where(
     return rows
 
 
+def _forget_deleted_entries(table: Table) -> None:
+    """Commit an empty append when the current snapshot lists deleted files.
+
+    The snapshot that deletes a file records it as a DELETED manifest entry, with the
+    file's column bounds — which can be a deleted id. A fast append carries forward only
+    manifests with live files, so after it no reachable manifest names the old files.
+    """
+    current = table.current_snapshot()
+    if current is None:
+        return
+    if not any((m.deleted_files_count or 0) > 0 for m in current.manifests(table.io)):
+        return
+    with (
+        table.transaction() as tx,
+        tx.update_snapshot(snapshot_properties={PURGE_PROPERTY: "forget-deleted"}).fast_append(),
+    ):
+        pass
+
+
 def expire_and_clean(table: Table, stats: SilverStats) -> Table:
     """Steps 2 and 3: only the current snapshot survives, and only its files stay on disk."""
+    _forget_deleted_entries(table)
     current = table.current_snapshot()
     old = [
         s.snapshot_id for s in table.snapshots() if current and s.snapshot_id != current.snapshot_id
