@@ -55,10 +55,11 @@ def identity_rows_sql(settings: Settings) -> str | None:
     bronze = [str(f.path) for f in list_sealed(settings.bronze_dir)]
     if bronze:
         parts.append(
-            f"""SELECT event->>'user_id' AS user_id, event->>'anon_id' AS anon_id,
-                       event->>'device_id' AS device_id
+            # only the three ids are parsed (a struct, not the whole event as JSON)
+            f"""SELECT event.user_id, event.anon_id, event.device_id
                 FROM read_ndjson({sql_list(bronze)}, format = 'newline_delimited',
-                     hive_partitioning = false, columns = {{'event': 'JSON'}})"""
+                     hive_partitioning = false, columns = {{'event':
+                     'STRUCT(user_id VARCHAR, anon_id VARCHAR, device_id VARCHAR)'}})"""
         )
     silver = silver_files(settings)
     if silver:
