@@ -7,6 +7,7 @@ and every value searched as text. A hit names the file, so a failed DSAR says wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,24 +29,40 @@ class ScanResult:
         return not self.hits
 
 
-def _any(ids: Sequence[str], expr: str) -> str:
-    return " OR ".join(f"contains({expr}, {q(i)})" for i in ids)
+_SCALAR_TYPES = ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                 "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DATE", "TIME",
+                 "TIMESTAMP", "DECIMAL", "INTERVAL", "UUID")  # fmt: skip
+
+
+def _hits(con: duckdb.DuckDBPyConnection, relation: str, ids: Sequence[str]) -> bool:
+    """True when any text-bearing column of `relation` contains an id.
+
+    Numbers, dates and timestamps cannot hold an id, so only strings and nested values
+    (maps, lists, structs, cast to text) are searched, in one regex pass per row.
+    """
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    texts = [
+        ident(name) if typ == "VARCHAR" else f"CAST({ident(name)} AS VARCHAR)"
+        for name, typ, *_ in described
+        if not str(typ).upper().startswith(_SCALAR_TYPES)
+    ]
+    if not texts:
+        return False
+    pattern = q("|".join(re.escape(i) for i in ids))
+    row = con.execute(
+        f"SELECT count(*) FROM {relation} WHERE regexp_matches(concat_ws(chr(1), {', '.join(texts)}), {pattern})"
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _decoded_hit(con: duckdb.DuckDBPyConnection, path: Path, ids: Sequence[str]) -> bool:
-    suffix = path.suffix
-    if suffix == ".parquet":
-        reader = f"read_parquet({q(str(path))})"
-    elif suffix == ".avro":
-        reader = f"read_avro({q(str(path))})"
-    elif suffix == ".duckdb":
+    if path.suffix == ".parquet":
+        return _hits(con, f"read_parquet({q(str(path))})", ids)
+    if path.suffix == ".avro":
+        return _hits(con, f"read_avro({q(str(path))})", ids)
+    if path.suffix == ".duckdb":
         return _duckdb_hit(con, path, ids)
-    else:
-        return False
-    row = con.execute(
-        f"SELECT count(*) FROM {reader} t WHERE {_any(ids, 'CAST(t AS VARCHAR)')}"
-    ).fetchone()
-    return bool(row and row[0])
+    return False
 
 
 def _duckdb_hit(con: duckdb.DuckDBPyConnection, path: Path, ids: Sequence[str]) -> bool:
@@ -54,14 +71,7 @@ def _duckdb_hit(con: duckdb.DuckDBPyConnection, path: Path, ids: Sequence[str]) 
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'scanned'"
         ).fetchall()
-        for schema, table in tables:
-            name = f"scanned.{ident(schema)}.{ident(table)}"
-            row = con.execute(
-                f"SELECT count(*) FROM {name} t WHERE {_any(ids, 'CAST(t AS VARCHAR)')}"
-            ).fetchone()
-            if row and row[0]:
-                return True
-        return False
+        return any(_hits(con, f"scanned.{ident(s)}.{ident(t)}", ids) for s, t in tables)
     finally:
         con.execute("DETACH scanned")
 
