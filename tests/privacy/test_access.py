@@ -161,3 +161,15 @@ def test_lake_formation_grants_mirror_the_policy() -> None:
         "Resource": {"Table": {"CatalogId": "111122223333", "DatabaseName": "gold", "TableWildcard": {}}},
         "Permissions": ["SELECT", "DESCRIBE"],
     }]  # fmt: skip
+
+
+def test_the_workbench_refuses_a_limited_role(
+    lake: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lakehouse.workbench.lake import Lake
+
+    monkeypatch.setenv("LAKEHOUSE_ROLE", "analyst")
+    with pytest.raises(AccessDeniedError, match="role 'analyst' may not open the workbench"):
+        Lake(lake)
+    with Lake(lake, role="admin") as opened:
+        assert opened.sql("select count(*) from fact_orders").fetchone() == (6,)
