@@ -47,6 +47,7 @@ class DsarReport:
     silver: SilverStats = field(default_factory=SilverStats)
     gold_rebuilt: bool = False
     caches_removed: list[str] = field(default_factory=list)
+    history_lines_dropped: int = 0  # shell history lines that named an id
     scan: ScanResult = field(default_factory=ScanResult)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -63,6 +64,7 @@ class DsarReport:
             "dlq": asdict(self.dlq),
             "silver": asdict(self.silver),
             "gold_rebuilt": self.gold_rebuilt,
+            "history_lines_dropped": self.history_lines_dropped,
             "scan": {
                 "files": self.scan.files,
                 "bytes": self.scan.bytes,
@@ -93,7 +95,8 @@ class DsarReport:
             out += [
                 f"  silver: expired {s.snapshots_expired} snapshot(s), deleted {s.orphan_files_deleted} orphan file(s)",
                 f"  gold:   {'rebuilt (full refresh) into a fresh file' if self.gold_rebuilt else 'not built yet: nothing to rebuild'}",
-                f"  caches: removed {len(self.caches_removed)}",
+                f"  caches: removed {len(self.caches_removed)}, "
+                f"{self.history_lines_dropped} shell history line(s) naming an id",
                 f"  verify: scanned {self.scan.files} file(s), {self.scan.bytes:,} bytes: "
                 + (
                     "0 occurrences"
@@ -190,6 +193,7 @@ def _purge(
         return
     report.gold_rebuilt = goldpurge.rebuild(s, run_tests=run_tests)
     report.caches_removed = goldpurge.clear_caches(s)
+    report.history_lines_dropped = goldpurge.scrub_typed(s, ids)
     lap("gold")
     report.scan = scan(s.home, ids)
     lap("verify")

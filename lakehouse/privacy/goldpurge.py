@@ -5,7 +5,7 @@ its file (and `lakehouse build` starts from a copy of the old file), so deleted 
 could survive as bytes. After the build the database is copied table by table into
 a brand-new file (`COPY FROM DATABASE`) that replaces the old one: only live rows
 are written. Caches (DuckDB spill files, dbt's compiled target) are deleted; they
-are rebuilt on the next run.
+are rebuilt on the next run; lines of the shell history that name an id are dropped.
 """
 
 from __future__ import annotations
@@ -50,6 +50,28 @@ def rebuild(settings: Settings, run_tests: bool = False) -> bool:
     build(settings, full_refresh=True, exclude=None if run_tests else NO_TESTS)
     compact(gold)
     return True
+
+
+# Text files under the lake that people type ids into (e.g. `lakehouse shell` history).
+TYPED_FILES = ("shell_history",)
+
+
+def scrub_typed(settings: Settings, ids: list[str]) -> int:
+    """Drop every line that names an id from the typed-text files; the lines dropped."""
+    dropped = 0
+    needles = [i.encode() for i in ids]
+    for name in TYPED_FILES:
+        path = settings.state_dir / name
+        if not path.is_file():
+            continue
+        lines = path.read_bytes().splitlines(keepends=True)
+        keep = [ln for ln in lines if not any(n in ln for n in needles)]
+        if len(keep) != len(lines):
+            dropped += len(lines) - len(keep)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(b"".join(keep))
+            os.replace(tmp, path)
+    return dropped
 
 
 def clear_caches(settings: Settings) -> list[str]:

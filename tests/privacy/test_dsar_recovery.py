@@ -43,8 +43,15 @@ def test_a_failed_dsar_is_audited_and_a_rerun_completes(
     assert failed.details["steps_done"] == ["resolve", "bronze+dlq", "silver"]
 
     monkeypatch.undo()
+    history = settings.state_dir / "shell_history"
+    history.write_text(
+        "select count(*) from fact_orders\n"
+        "select * from fact_events where user_id = 'usr_dsar_victim'\n"
+    )
     report = delete_user(settings, "usr_dsar_victim")
     assert report.scan.clean
+    assert history.read_text() == "select count(*) from fact_orders\n"
+    assert report.history_lines_dropped == 1
     assert [e.action for e in audit.verify(settings)] == ["dsar.delete.failed", "dsar.delete"]
     for p in settings.home.rglob("*"):
         if p.is_file():
