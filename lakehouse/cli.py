@@ -33,6 +33,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.metrics.cli", "sql"),
     ("lakehouse.experiments.cli", "analyze"),
     ("lakehouse.experiments.cli", "experiments"),
+    ("lakehouse.privacy.cli", "dsar"),
+    ("lakehouse.privacy.cli", "audit"),
+    ("lakehouse.privacy.cli", "retention"),
+    ("lakehouse.access.cli", "access"),
 )
 
 

@@ -100,6 +100,11 @@ class Settings:
     def state_dir(self) -> Path:
         return self.home / "state"
 
+    @property
+    def privacy_dir(self) -> Path:
+        """Salt, tombstones and the audit log (PRIV-3): ids here are salted hashes only."""
+        return self.home / "privacy"
+
     def ensure(self) -> Settings:
         for d in (self.home, self.bronze_dir, self.dlq_dir, self.silver_dir, self.state_dir):
             d.mkdir(parents=True, exist_ok=True)

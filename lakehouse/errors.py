@@ -51,3 +51,17 @@ class MetricError(LakehouseError):
 
 class AlertDeliveryError(LakehouseError):
     """The alert webhook is misconfigured (not an http(s) URL)."""
+
+
+class PrivacyError(LakehouseError):
+    """A privacy operation (DSAR delete, retention) cannot run or did not finish cleanly."""
+
+
+class AuditError(LakehouseError):
+    """The audit log is malformed or was edited: its hash chain does not verify."""
+
+
+class AccessDeniedError(LakehouseError):
+    """The access policy does not let the caller's role read a table, column or row."""
+
+    exit_code = 3

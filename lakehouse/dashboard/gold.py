@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import duckdb
 
+from lakehouse.access import guard
+from lakehouse.access.policy import load_policy
 from lakehouse.config import Settings
 from lakehouse.errors import LakeEmptyError
 from lakehouse.transform.query import gold_database_path
 
 
-def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to Gold; a clear error when nothing has been built.
+def connect(settings: Settings, role: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to Gold as `role` (default `$LAKEHOUSE_ROLE`, else admin);
+    a clear error when nothing has been built. A limited role sees only its tables,
+    columns and cities (PRIV-5, config/access.yml).
 
     `lakehouse build` swaps a finished copy into place, so an open connection keeps
     reading a complete snapshot while a rebuild runs.
@@ -20,4 +24,7 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise LakeEmptyError(
             f"no Gold at {path}: run `lakehouse refine` and `lakehouse build` first."
         )
+    who = load_policy().role(role)
+    if not who.unrestricted:
+        return guard.connect(path, who)
     return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})

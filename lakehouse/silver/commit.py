@@ -81,6 +81,11 @@ def _data_file(table: Table, path: Path) -> DataFile:
     return df
 
 
+def data_file_for(table: Table, path: Path) -> DataFile:
+    """The DataFile to record for a Parquet file written for `table` (DSAR rewrites too)."""
+    return _data_file(table, path)
+
+
 def commit_batch(table: Table, paths: Sequence[str], batch_id: str) -> int:
     """Append `paths` to `table` as one snapshot tagged with `batch_id`; its snapshot id.
 

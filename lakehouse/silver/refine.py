@@ -22,10 +22,11 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyiceberg.table import Table
 
 from lakehouse.clock import utcnow
@@ -34,6 +35,8 @@ from lakehouse.ids import new_ulid
 from lakehouse.ingest.logfile import SealedFile, list_sealed
 from lakehouse.ingest.registry import Registry, default_registry
 from lakehouse.observability.runlog import recorded
+from lakehouse.privacy import tombstones
+from lakehouse.privacy.idhash import salt
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.commit import (
     batch_files_on_disk,
@@ -46,7 +49,7 @@ from lakehouse.silver.commit import (
 )
 from lakehouse.silver.ledger import BatchStats, Ledger, refine_lock
 from lakehouse.silver.tables import EVENTS, ensure_events_table
-from lakehouse.silver.transform import BatchRefiner, Parsed, q
+from lakehouse.silver.transform import BatchRefiner, Parsed, Selection, q
 
 DEFAULT_BATCH_BYTES = 256 << 20
 MAX_BATCH_FILES = 2000  # keeps the file list of one read_ndjson call reasonable
@@ -71,6 +74,7 @@ class RefineResult:
     dup_in_batch: int = 0  # extra copies of an event_id among the new Bronze rows
     dup_in_silver: int = 0  # new Bronze rows whose event_id was already in Silver
     fixed_rows: int = 0  # rows that needed the Python slow path (unknown fields, PII)
+    tombstoned: int = 0  # rows of ids a DSAR deleted (late events): dropped, never resurrected
     seconds: float = 0.0
     added_columns: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # "<batch>: committed|redone"
@@ -98,6 +102,7 @@ class RefineResult:
             f"refined {self.files} Bronze file(s) in {self.batches} batch(es): rows_in={self.rows_in} "
             f"rows_written={self.rows_written} duplicates_dropped={self.duplicates} "
             f"seconds={self.seconds:.2f} ({self.events_per_s:,.0f} events/s)"
+            + (f" tombstoned_dropped={self.tombstoned}" if self.tombstoned else "")
         )
 
 
@@ -220,6 +225,8 @@ class _Runner:
     ) -> None:
         self.table = table
         self.ledger = ledger
+        self.dead = tombstones.hashes(s)
+        self.salt = salt(s) if self.dead else ""
         codec = table.properties.get("write.parquet.compression-codec", "zstd")
         self.refiner = BatchRefiner(
             reg,
@@ -242,6 +249,19 @@ class _Runner:
         # error stopped the run) before the connection is closed.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refine-parse") as pool:
             self._run(pool, batches, result, progress)
+
+    def _drop_tombstoned(
+        self, parsed: Parsed, sel: Selection, keep: pa.Array | None, result: RefineResult
+    ) -> tuple[Selection, pa.Array | None]:
+        """Remove rows of DSAR-deleted ids from the keep-mask (PRIV-3: no resurrection)."""
+        dead = tombstones.tombstoned_rows(self.refiner.con, parsed.rows, self.salt, self.dead)
+        if dead is None:
+            return sel, keep
+        alive = pc.invert(dead)
+        new_keep = alive if keep is None else pc.and_(keep, alive)
+        rows = pc.sum(new_keep.cast(pa.int64())).as_py() or 0
+        result.tombstoned += sel.rows - rows
+        return replace(sel, rows=rows), new_keep
 
     def _parse_soon(self, pool: ThreadPoolExecutor, files: list[SealedFile]) -> Future[Parsed]:
         return pool.submit(self.refiner.parse, files, utcnow())
@@ -272,6 +292,7 @@ class _Runner:
             sel, keep = self.refiner.select_new(
                 keys, existing_ids(self.refiner, self.table, keys.dates)
             )
+            sel, keep = self._drop_tombstoned(parsed, sel, keep, result)
             t = result._time("dedup", t)
             snapshot_id = None
             if sel.rows:

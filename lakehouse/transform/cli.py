@@ -95,10 +95,16 @@ def _report_alerts(settings: Settings) -> None:
 @click.command()
 @click.argument("sql")
 @format_option()
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "analyst", "support", "finance"]),
+    default=None,
+    help="Query as this role of config/access.yml (default: $LAKEHOUSE_ROLE, else admin).",
+)
 @click.pass_obj
-def query(settings: Settings, sql: str, fmt: str) -> None:
+def query(settings: Settings, sql: str, fmt: str, role: str | None) -> None:
     """Run read-only SQL over Gold (the DuckDB file `lakehouse build` writes) and print
     the result, e.g. lakehouse query "select * from kpi_gmv_daily" --format csv."""
     from lakehouse.transform.query import run_query
 
-    echo_result(run_query(settings, sql), fmt)
+    echo_result(run_query(settings, sql, role), fmt)

@@ -37,8 +37,14 @@ def gold_database_path(settings: Settings) -> Path:
     )
 
 
-def run_query(settings: Settings, sql: str) -> QueryResult:
-    """Run `sql` against Gold read-only; every row of the last statement's result."""
+def run_query(settings: Settings, sql: str, role: str | None = None) -> QueryResult:
+    """Run `sql` against Gold read-only as `role` (default `$LAKEHOUSE_ROLE`, else admin);
+    every row of the last statement's result. A role with limits (config/access.yml)
+    gets a clear `AccessDeniedError` for a table or column it may not read, and only
+    its cities' rows (PRIV-5)."""
+    from lakehouse.access import guard
+    from lakehouse.access.policy import load_policy
+
     path = gold_database_path(settings)
     if not path.is_file():
         raise LakeEmptyError(f"Gold does not exist yet at {path}; run `lakehouse build` first.")
@@ -46,7 +52,12 @@ def run_query(settings: Settings, sql: str) -> QueryResult:
         raise PipelineError(
             'the query is empty; pass SQL such as "select * from fact_orders limit 5".'
         )
-    con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    who = load_policy().role(role)
+    if who.unrestricted:
+        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    else:
+        con = guard.connect(path, who)
+        guard.check_sql(who, sql, guard.gold_columns(con, guard.SOURCE))
     try:
         # DuckDB shares one instance per file within a process (e.g. the dashboard's own
         # read-only connection); its configuration may already be locked by an earlier query.

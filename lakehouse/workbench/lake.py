@@ -20,8 +20,9 @@ import duckdb
 import polars as pl
 from pyiceberg.table import Table
 
+from lakehouse.access.policy import load_policy
 from lakehouse.config import Settings, load_settings
-from lakehouse.errors import InvalidArgumentError, LakeEmptyError
+from lakehouse.errors import AccessDeniedError, InvalidArgumentError, LakeEmptyError
 from lakehouse.silver import duck
 from lakehouse.silver.catalog import catalog_exists, load_catalog
 from lakehouse.silver.tables import EVENTS
@@ -50,7 +51,14 @@ class GoldTable:
 class Lake:
     """Silver and Gold of one lake root, for Python analyses (see `lakehouse.open`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, role: str | None = None) -> None:
+        who = load_policy().role(role)
+        if not who.unrestricted:
+            # Silver holds person-level ids and the workbench runs any SQL over it (PRIV-5).
+            raise AccessDeniedError(
+                f"role {who.name!r} may not open the workbench: it reads Silver, which holds "
+                f"person-level ids; use `lakehouse query --role {who.name}` (Gold, policy applied)."
+            )
         self.settings = settings
         self._con: duckdb.DuckDBPyConnection | None = None
         self.silver: dict[str, Table] = {}  # "lake.events" → its table at the pinned snapshot
@@ -299,6 +307,7 @@ def _day(value: DateLike, what: str) -> date:
         ) from None
 
 
-def open_lake(home: str | os.PathLike[str] | None = None) -> Lake:
-    """The lake at `home` (default: $LAKEHOUSE_HOME, else ./.lakehouse), like the CLI."""
-    return Lake(load_settings(home))
+def open_lake(home: str | os.PathLike[str] | None = None, role: str | None = None) -> Lake:
+    """The lake at `home` (default: $LAKEHOUSE_HOME, else ./.lakehouse), like the CLI, as
+    `role` (default $LAKEHOUSE_ROLE, else admin): only an unrestricted role may open it."""
+    return Lake(load_settings(home), role)

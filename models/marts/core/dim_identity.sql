@@ -1,8 +1,15 @@
 -- One row per stitched identity (ID-1, ID-2): a user (all their devices' anonymous ids
--- folded in) or an anonymous id that never logged in.
+-- folded in) or an anonymous id that never logged in, with its latest consent (PRIV-2).
 with sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+
+),
+
+consent_updates as (
+
+    select * from {{ ref('stg_silver__account_events') }}
+    where event_name = 'consent.update'
 
 ),
 
@@ -39,6 +46,36 @@ linked as (
 
 ),
 
+ranked_consent as (
+
+    select
+        sessionized.identity_id,
+        consent_updates.sets_analytics_consent,
+        consent_updates.sets_marketing_consent,
+        consent_updates.event_at,
+        -- the last consent.update of each identity decides (ties: the later event_id)
+        row_number() over (
+            partition by sessionized.identity_id
+            order by consent_updates.event_at desc, consent_updates.event_id desc
+        ) as recency
+    from consent_updates
+    inner join sessionized on sessionized.event_id = consent_updates.event_id
+    where sessionized.identity_id is not null
+
+),
+
+latest_consent as (
+
+    select
+        identity_id,
+        sets_analytics_consent as has_analytics_consent,
+        sets_marketing_consent as has_marketing_consent,
+        event_at as consent_updated_at
+    from ranked_consent
+    where recency = 1
+
+),
+
 final as (
 
     select
@@ -51,9 +88,13 @@ final as (
         activity.n_sessions,
         activity.n_anon_ids,
         coalesce(linked.n_linked_anon_ids, 0) as n_linked_anon_ids,
-        linked.first_linked_at
+        linked.first_linked_at,
+        latest_consent.has_analytics_consent,
+        latest_consent.has_marketing_consent,
+        latest_consent.consent_updated_at
     from activity
     left join linked on linked.user_id = activity.identity_id
+    left join latest_consent on latest_consent.identity_id = activity.identity_id
 
 )
 
