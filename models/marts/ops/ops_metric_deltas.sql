@@ -63,12 +63,12 @@ final as (
         metric_value,
         volume,
         trailing_7d_avg,
-        metric_value / nullif(trailing_7d_avg, 0) - 1 as change_share,
+        cast(metric_value as double) / nullif(trailing_7d_avg, 0) - 1 as change_share,
         {{ var('lakehouse__metric_move_share') }} as alarm_share,
         coalesce(
             trailing_days = 7
             and trailing_7d_volume >= {{ var('lakehouse__metric_min_daily_volume') }}
-            and abs(metric_value / nullif(trailing_7d_avg, 0) - 1) > {{ var('lakehouse__metric_move_share') }},
+            and abs(cast(metric_value as double) / nullif(trailing_7d_avg, 0) - 1) > {{ var('lakehouse__metric_move_share') }},
             false
         ) as is_alarm
     from windowed
