@@ -1,4 +1,7 @@
-"""Lakehouse dashboards: routing only — each page lives in app_pages/."""
+"""Lakehouse dashboards: routing only — each page lives in app_pages/.
+
+A new page is one file under app_pages/ (queries in lakehouse/dashboard/) and one line here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import streamlit as st
 
 st.set_page_config(page_title="Lakehouse", layout="wide")
 pages = [
-    st.Page("app_pages/kpis.py", title="KPIs", default=True),
+    st.Page("app_pages/kpis.py", title="KPIs", icon=":material/monitoring:", default=True),
+    st.Page("app_pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
 ]
 st.navigation(pages).run()
