@@ -11,5 +11,6 @@ st.set_page_config(page_title="Lakehouse", layout="wide")
 pages = [
     st.Page("app_pages/kpis.py", title="KPIs", icon=":material/monitoring:", default=True),
     st.Page("app_pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    st.Page("app_pages/attribution.py", title="Attribution", icon=":material/campaign:"),
 ]
 st.navigation(pages).run()
