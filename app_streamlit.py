@@ -12,5 +12,6 @@ pages = [
     st.Page("app_pages/kpis.py", title="KPIs", icon=":material/monitoring:", default=True),
     st.Page("app_pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
     st.Page("app_pages/attribution.py", title="Attribution", icon=":material/campaign:"),
+    st.Page("app_pages/experiments.py", title="Experiments", icon=":material/science:"),
 ]
 st.navigation(pages).run()
