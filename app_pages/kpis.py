@@ -44,4 +44,7 @@ m[1].metric("Refund rate", pct(cur.refund_rate), pp_delta(cur.refund_rate, prev.
 m[2].metric("Dispute rate", pct(cur.dispute_rate), pp_delta(cur.dispute_rate, prev.dispute_rate), delta_color="inverse")
 frame = pd.DataFrame(gmv_by_day(snap, start, end, currency), columns=["day", "orders", "gmv_cents"])
 st.subheader(f"GMV per day ({currency})")
-st.bar_chart(frame.assign(gmv=frame.gmv_cents / 100), x="day", y="gmv")
+if frame.empty:
+    st.caption(f"No {currency} orders in this period.")
+else:
+    st.bar_chart(frame.assign(gmv=frame.gmv_cents / 100), x="day", y="gmv")
