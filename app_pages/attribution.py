@@ -37,7 +37,7 @@ m[3].metric("ROAS (paid campaigns)", "–" if s.roas is None else f"{s.roas:.2f}
 st.subheader("Channel mix (last-non-direct, orders per day)")
 mix = pd.DataFrame(channel_mix(snap, start, end), columns=["day", "channel", "orders"])
 st.altair_chart(
-    alt.Chart(mix).mark_bar().encode(x="day:T", y="orders:Q", color="channel:N", tooltip=["day:T", "channel", "orders"]),
+    alt.Chart(mix).mark_bar().encode(x=alt.X("yearmonthdate(day):O", title=None), y="orders:Q", color="channel:N", tooltip=["day:T", "channel", "orders"]),
     width="stretch",
 )
 left, right = st.columns(2)

@@ -34,28 +34,31 @@ exps = list_experiments(snap)
 if not exps:
     st.info("No experiment results in Gold yet: run `lakehouse analyze` after `lakehouse build`.")
     st.stop()
+listing = pd.DataFrame(
+    {
+        "experiment": [e.exp_id for e in exps],
+        "status": [e.status for e in exps],
+        "SRM": [e.srm_badge for e in exps],
+        "exposed": [e.n_exposed for e in exps],
+        "primary metric": [e.primary_metric for e in exps],
+        "days to decision": [_days(e.days_to_decision) for e in exps],
+    }
+)
+colors = {e.srm_badge: e.srm_color for e in exps}
 st.dataframe(
-    pd.DataFrame(
-        {
-            "experiment": [e.exp_id for e in exps],
-            "status": [e.status for e in exps],
-            "SRM": [e.srm_badge for e in exps],
-            "exposed": [e.n_exposed for e in exps],
-            "primary metric": [e.primary_metric for e in exps],
-            "days to decision": [_days(e.days_to_decision) for e in exps],
-        }
-    ),
+    listing.style.map(lambda v: f"color: {colors.get(v, 'inherit')}; font-weight: bold", subset=["SRM"]),
     hide_index=True,
     width="stretch",
 )
 exp = st.selectbox("Experiment", exps, format_func=lambda e: f"{e.exp_id} — {e.status}")
 assert exp is not None
 st.header(exp.exp_id)
+st.badge(f"SRM: {exp.srm_badge}", color=exp.srm_color)  # type: ignore[arg-type]
 m = st.columns(4)
 m[0].metric("Decision", exp.status)
 m[1].metric("Exposed identities", f"{exp.n_exposed:,}")
 m[2].metric("SRM", exp.srm_badge, f"p = {exp.srm_p_value:.4f}" if exp.srm_p_value is not None else None,
-            delta_color="off", help="Chi-square against the design weights; alert at p < 0.001")  # fmt: skip
+            delta_color="off", delta_arrow="off", help="Chi-square against the design weights; alert at p < 0.001")  # fmt: skip
 m[3].metric("Days to decision", _days(exp.days_to_decision),
             help=f"At current traffic, until every arm has {exp.n_needed_per_arm or '?':,} identities (MDE 10%)")  # fmt: skip
 split = pd.DataFrame(arms(snap, exp.exp_id), columns=["variant", "exposed"])
@@ -72,7 +75,8 @@ points = pd.DataFrame(
     , columns=["metric", "estimate", "lift", "lo", "hi"],
 ).dropna()
 order = list(dict.fromkeys(points.metric))
-base = alt.Chart(points).encode(y=alt.Y("metric:N", sort=order, title=None), yOffset="estimate:N", color="estimate:N")
+base = alt.Chart(points).encode(y=alt.Y("metric:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+                                yOffset="estimate:N", color="estimate:N")  # fmt: skip
 chart = (
     base.mark_rule().encode(x=alt.X("lo:Q", axis=alt.Axis(format="%"), title="relative lift"), x2="hi:Q")
     + base.mark_point(filled=True, size=60).encode(x="lift:Q", tooltip=["metric", "estimate", alt.Tooltip("lift:Q", format="+.1%"),
@@ -105,5 +109,6 @@ st.subheader("Guardrails")
 if not guards:
     st.write("This experiment has no guardrails.")
 for r in guards:
-    icon = {"pass": "✅", "fail": "❌"}.get(r.guardrail_status or "", "⏳")
-    st.write(f"{icon} **{r.metric}** ({r.variant}): {r.guardrail_status} — lift {_lift(r.rel_lift)} {_ci(r.ci_lo, r.ci_hi)}")
+    color = {"pass": "green", "fail": "red"}.get(r.guardrail_status or "", "gray")
+    st.markdown(f":{color}-badge[{r.guardrail_status}] **{r.metric}** ({r.variant}): "
+                f"lift {_lift(r.rel_lift)} {_ci(r.ci_lo, r.ci_hi)}")  # fmt: skip

@@ -36,7 +36,7 @@ rows = steps(snap, filters)
 m = st.columns(len(rows))
 for col, step in zip(m, rows, strict=True):
     col.metric(step.name, f"{step.sessions:,}", pct(step.from_previous) if step.from_previous is not None else None,
-               delta_color="off", help="Delta: conversion from the step before")  # fmt: skip
+               delta_color="off", delta_arrow="off", help="Below: conversion from the step before")  # fmt: skip
 frame = pd.DataFrame(
     {
         "step": [s.name for s in rows],
@@ -54,4 +54,9 @@ st.altair_chart(chart, width="stretch")
 st.dataframe(frame, hide_index=True, width="stretch")
 st.subheader("Session → order by day")
 daily = pd.DataFrame(daily_conversion(snap, filters), columns=["day", "sessions", "conversion"])
-st.line_chart(daily, x="day", y="conversion")
+st.altair_chart(
+    alt.Chart(daily).mark_line(point=True).encode(
+        x=alt.X("day:T", title=None), y=alt.Y("conversion:Q", axis=alt.Axis(format="%")),
+        tooltip=["day:T", "sessions", alt.Tooltip("conversion:Q", format=".2%")]),
+    width="stretch",
+)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -47,4 +48,9 @@ st.subheader(f"GMV per day ({currency})")
 if frame.empty:
     st.caption(f"No {currency} orders in this period.")
 else:
-    st.bar_chart(frame.assign(gmv=frame.gmv_cents / 100), x="day", y="gmv")
+    st.altair_chart(
+        alt.Chart(frame.assign(gmv=frame.gmv_cents / 100)).mark_bar().encode(
+            x=alt.X("yearmonthdate(day):O", title=None), y=alt.Y("gmv:Q", title=f"GMV ({currency})"),
+            tooltip=[alt.Tooltip("day:T"), "orders", alt.Tooltip("gmv:Q", format=",.0f")]),
+        width="stretch",
+    )  # fmt: skip

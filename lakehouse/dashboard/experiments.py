@@ -43,13 +43,17 @@ class Experiment:
 
     @property
     def srm_badge(self) -> str:
-        """🔴 when chi-square flags the split (p < 0.001); 🟠 when only the seeds' 2 pp rule
-        does; 🟢 otherwise."""
+        """`SRM alert` when chi-square flags the split (p < 0.001); `> 2 pp off` when only
+        the seeds' 2-point rule does; `OK` otherwise."""
         if self.srm_alert_chisq:
-            return "🔴 SRM"
+            return "SRM alert"
         if self.srm_alert_pp:
-            return "🟠 > 2 pp off"
-        return "🟢 OK"
+            return "> 2 pp off"
+        return "OK"
+
+    @property
+    def srm_color(self) -> str:
+        return "red" if self.srm_alert_chisq else "orange" if self.srm_alert_pp else "green"
 
 
 @dataclass(frozen=True)

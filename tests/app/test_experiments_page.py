@@ -38,7 +38,7 @@ def test_list_has_every_analyzed_experiment(page: AppTest, generated_gold: Query
     table = page.dataframe[0].value
     assert list(table["experiment"]) == [r[0] for r in rows]
     assert list(table["exposed"]) == [r[1] for r in rows]
-    badges = ["🔴 SRM" if chisq else "🟠 > 2 pp off" if pp else "🟢 OK" for _, _, chisq, pp, _ in rows]
+    badges = ["SRM alert" if chisq else "> 2 pp off" if pp else "OK" for _, _, chisq, pp, _ in rows]
     assert list(table["SRM"]) == badges
     labels = {"ship": "Ship", "stop_guardrail": "Stop: harm", "invalid_srm": "Invalid: SRM",
               "no_effect_yet": "Keep running"}  # fmt: skip
@@ -92,10 +92,11 @@ def test_guardrails_listed_with_their_status(page: AppTest, generated_gold: Quer
         f"select metric, guardrail_status from fact_experiment_result "
         f"where exp_id = '{exp_id}' and metric_role = 'guardrail' and not is_control order by metric"
     )
-    lines = [m.value for m in page.markdown if m.value.startswith(("✅", "❌", "⏳"))]
+    lines = [m.value for m in page.markdown if "-badge[" in m.value and "**" in m.value]
     assert len(lines) == len(guards) > 0
+    color = {"pass": "green", "fail": "red"}
     for (metric, status), line in zip(guards, lines, strict=True):
-        assert f"**{metric}**" in line and f": {status} —" in line
+        assert line.startswith(f":{color.get(status, 'gray')}-badge[{status}] **{metric}**")
 
 
 def test_before_analyze_the_page_says_what_to_run(open_page: Open, scenario_lake: Settings) -> None:
@@ -106,8 +107,8 @@ def test_before_analyze_the_page_says_what_to_run(open_page: Open, scenario_lake
 
 @pytest.mark.parametrize(
     ("chisq", "pp", "badge"),
-    [(True, True, "🔴 SRM"), (True, False, "🔴 SRM"), (False, True, "🟠 > 2 pp off"),
-     (False, False, "🟢 OK")],
+    [(True, True, "SRM alert"), (True, False, "SRM alert"), (False, True, "> 2 pp off"),
+     (False, False, "OK")],
 )  # fmt: skip
 def test_srm_badge(chisq: bool, pp: bool, badge: str) -> None:
     exp = Experiment("e", "m", 10, "no_effect_yet", 0.5, 1.0, chisq, pp, None, None, datetime(2026, 1, 1))
