@@ -46,7 +46,9 @@ listing = pd.DataFrame(
 )
 colors = {e.srm_badge: e.srm_color for e in exps}
 st.dataframe(
-    listing.style.map(lambda v: f"color: {colors.get(v, 'inherit')}; font-weight: bold", subset=["SRM"]),
+    listing.style.map(
+        lambda v: f"color: {colors.get(v, 'inherit')}; font-weight: bold", subset=["SRM"]
+    ),
     hide_index=True,
     width="stretch",
 )
@@ -57,32 +59,64 @@ st.badge(f"SRM: {exp.srm_badge}", color=exp.srm_color)  # type: ignore[arg-type]
 m = st.columns(4)
 m[0].metric("Decision", exp.status)
 m[1].metric("Exposed identities", f"{exp.n_exposed:,}")
-m[2].metric("SRM", exp.srm_badge, f"p = {exp.srm_p_value:.4f}" if exp.srm_p_value is not None else None,
-            delta_color="off", delta_arrow="off", help="Chi-square against the design weights; alert at p < 0.001")  # fmt: skip
-m[3].metric("Days to decision", _days(exp.days_to_decision),
-            help=f"At current traffic, until every arm has {exp.n_needed_per_arm or '?':,} identities (MDE 10%)")  # fmt: skip
+m[2].metric(
+    "SRM",
+    exp.srm_badge,
+    f"p = {exp.srm_p_value:.4f}" if exp.srm_p_value is not None else None,
+    delta_color="off",
+    delta_arrow="off",
+    help="Chi-square against the design weights; alert at p < 0.001",
+)
+m[3].metric(
+    "Days to decision",
+    _days(exp.days_to_decision),
+    help=f"At current traffic, until every arm has {exp.n_needed_per_arm or '?':,} identities (MDE 10%)",
+)
 split = pd.DataFrame(arms(snap, exp.exp_id), columns=["variant", "exposed"])
 split["share"] = [pct(n / split.exposed.sum()) for n in split.exposed]
-st.caption("Split: " + ", ".join(f"{v} {n:,} ({s})" for v, n, s in split.itertuples(index=False)) +
-           (f"; largest deviation from design {exp.srm_max_deviation_pp:.1f} pp" if exp.srm_max_deviation_pp is not None else ""))  # fmt: skip
+st.caption(
+    "Split: "
+    + ", ".join(f"{v} {n:,} ({s})" for v, n, s in split.itertuples(index=False))
+    + (
+        f"; largest deviation from design {exp.srm_max_deviation_pp:.1f} pp"
+        if exp.srm_max_deviation_pp is not None
+        else ""
+    )
+)
 
 rows = results(snap, exp.exp_id)
 st.subheader("Relative lift with 95% CI")
 points = pd.DataFrame(
     [(f"{r.metric} · {r.variant}", "Welch", r.rel_lift, r.ci_lo, r.ci_hi) for r in rows]
-    + [(f"{r.metric} · {r.variant}", "CUPED", r.cuped_rel_lift, r.cuped_ci_lo, r.cuped_ci_hi) for r in rows
-       if r.cuped_rel_lift is not None]  # fmt: skip
-    , columns=["metric", "estimate", "lift", "lo", "hi"],
+    + [
+        (f"{r.metric} · {r.variant}", "CUPED", r.cuped_rel_lift, r.cuped_ci_lo, r.cuped_ci_hi)
+        for r in rows
+        if r.cuped_rel_lift is not None
+    ],
+    columns=["metric", "estimate", "lift", "lo", "hi"],
 ).dropna()
 order = list(dict.fromkeys(points.metric))
-base = alt.Chart(points).encode(y=alt.Y("metric:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
-                                yOffset="estimate:N", color="estimate:N")  # fmt: skip
+base = alt.Chart(points).encode(
+    y=alt.Y("metric:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+    yOffset="estimate:N",
+    color="estimate:N",
+)
 chart = (
-    base.mark_rule().encode(x=alt.X("lo:Q", axis=alt.Axis(format="%"), title="relative lift"), x2="hi:Q")
-    + base.mark_point(filled=True, size=60).encode(x="lift:Q", tooltip=["metric", "estimate", alt.Tooltip("lift:Q", format="+.1%"),
-                                                   alt.Tooltip("lo:Q", format="+.1%"), alt.Tooltip("hi:Q", format="+.1%")])
+    base.mark_rule().encode(
+        x=alt.X("lo:Q", axis=alt.Axis(format="%"), title="relative lift"), x2="hi:Q"
+    )
+    + base.mark_point(filled=True, size=60).encode(
+        x="lift:Q",
+        tooltip=[
+            "metric",
+            "estimate",
+            alt.Tooltip("lift:Q", format="+.1%"),
+            alt.Tooltip("lo:Q", format="+.1%"),
+            alt.Tooltip("hi:Q", format="+.1%"),
+        ],
+    )
     + alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-)  # fmt: skip
+)
 st.altair_chart(chart, width="stretch")
 st.dataframe(
     pd.DataFrame(
@@ -110,5 +144,7 @@ if not guards:
     st.write("This experiment has no guardrails.")
 for r in guards:
     color = {"pass": "green", "fail": "red"}.get(r.guardrail_status or "", "gray")
-    st.markdown(f":{color}-badge[{r.guardrail_status}] **{r.metric}** ({r.variant}): "
-                f"lift {_lift(r.rel_lift)} {_ci(r.ci_lo, r.ci_hi)}")  # fmt: skip
+    st.markdown(
+        f":{color}-badge[{r.guardrail_status}] **{r.metric}** ({r.variant}): "
+        f"lift {_lift(r.rel_lift)} {_ci(r.ci_lo, r.ci_hi)}"
+    )

@@ -86,7 +86,9 @@ def measure(home: Path, events: int, repeats: int = 5) -> list[Row]:
 
 def run(ctx: Context) -> list[Row]:
     home, setup = _lake(ctx.workdir, ctx.dataset())
-    console.print(f"dashboard lake built in {setup:.1f} s (load, refine, build without tests, analyze)")
+    console.print(
+        f"dashboard lake built in {setup:.1f} s (load, refine, build without tests, analyze)"
+    )
     return measure(home, ctx.events)
 
 

@@ -95,7 +95,9 @@ def experiments(con: duckdb.DuckDBPyConnection) -> list[Experiment] | None:
         """
     ).fetchall()
     return [
-        Experiment(r[0], r[1], int(r[2]), r[3], r[4], r[5], bool(r[6]), bool(r[7]), r[8], r[9], r[10])
+        Experiment(
+            r[0], r[1], int(r[2]), r[3], r[4], r[5], bool(r[6]), bool(r[7]), r[8], r[9], r[10]
+        )
         for r in rows
     ]
 

@@ -51,7 +51,9 @@ class Options:
 
 def options(con: duckdb.DuckDBPyConnection) -> Options | None:
     """Days and filter values present in Gold (by sessions, most first); None if empty."""
-    row = con.execute("select min(session_dt), max(session_dt) from kpi_conversion_funnel").fetchone()
+    row = con.execute(
+        "select min(session_dt), max(session_dt) from kpi_conversion_funnel"
+    ).fetchone()
     if row is None or row[0] is None:
         return None
 
@@ -63,8 +65,13 @@ def options(con: duckdb.DuckDBPyConnection) -> Options | None:
 
 
 def _where(f: Filters) -> tuple[str, list[object]]:
-    clauses, params = ["session_dt between ? and ?"], [f.start, f.end]
-    for column, chosen in (("city_name", f.cities), ("platform", f.platforms), ("channel", f.channels)):
+    clauses: list[str] = ["session_dt between ? and ?"]
+    params: list[object] = [f.start, f.end]
+    for column, chosen in (
+        ("city_name", f.cities),
+        ("platform", f.platforms),
+        ("channel", f.channels),
+    ):
         if chosen:
             clauses.append(f"list_contains(?::varchar[], {column})")
             params.append(list(chosen))
@@ -91,7 +98,9 @@ def steps(con: duckdb.DuckDBPyConnection, f: Filters) -> list[Step]:
     return out
 
 
-def daily_conversion(con: duckdb.DuckDBPyConnection, f: Filters) -> list[tuple[date, int, float | None]]:
+def daily_conversion(
+    con: duckdb.DuckDBPyConnection, f: Filters
+) -> list[tuple[date, int, float | None]]:
     """(day, sessions, sessions reaching checkout.complete ÷ sessions) per session day."""
     where, params = _where(f)
     sql = f"""

@@ -22,7 +22,9 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def _expected(gold: Query, lo: date, hi: date) -> dict[str, str]:
-    ((orders,),) = gold(f"select count(*) from fact_orders where order_dt between '{lo}' and '{hi}'")
+    ((orders,),) = gold(
+        f"select count(*) from fact_orders where order_dt between '{lo}' and '{hi}'"
+    )
     ((attributed, proof),) = gold(
         f"""
         select count(*) filter (where channel <> 'direct'),
@@ -80,7 +82,9 @@ def test_click_proof_table_per_channel(page: AppTest, generated_gold: Query) -> 
         "select channel, count(*), count(*) filter (where has_click_proof) "
         "from fact_attribution_checkout group by 1 order by 2 desc, 1"
     )
-    assert [tuple(r) for r in table[["channel", "orders", "with click proof"]].itertuples(index=False)] == rows
+    assert [
+        tuple(r) for r in table[["channel", "orders", "with click proof"]].itertuples(index=False)
+    ] == rows
     assert table.loc[table.channel == "direct", "with click proof"].item() == 0
 
 

@@ -72,7 +72,9 @@ def test_kpis_in_browser(app: str, page: Page, generated_gold: Query, tmp_path: 
         """
     )
     _open(page, app, "Marketplace KPIs")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Orders").first).to_contain_text(f"{orders:,}")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Orders").first).to_contain_text(
+        f"{orders:,}"
+    )
     _settled(page, tmp_path / "kpis.png")
     assert _metric(page, "Orders") == f"{orders:,}"
 
@@ -87,7 +89,9 @@ def test_funnel_in_browser(app: str, page: Page, generated_gold: Query, tmp_path
     assert _metric(page, "Checkout complete") == f"{completed:,}"
 
 
-def test_attribution_in_browser(app: str, page: Page, generated_gold: Query, tmp_path: Path) -> None:
+def test_attribution_in_browser(
+    app: str, page: Page, generated_gold: Query, tmp_path: Path
+) -> None:
     ((orders, attributed),) = generated_gold(
         "select count(*), count(*) filter (where channel <> 'direct') from fact_attribution_checkout"
     )

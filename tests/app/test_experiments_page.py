@@ -111,5 +111,7 @@ def test_before_analyze_the_page_says_what_to_run(open_page: Open, scenario_lake
      (False, False, "OK")],
 )  # fmt: skip
 def test_srm_badge(chisq: bool, pp: bool, badge: str) -> None:
-    exp = Experiment("e", "m", 10, "no_effect_yet", 0.5, 1.0, chisq, pp, None, None, datetime(2026, 1, 1))
+    exp = Experiment(
+        "e", "m", 10, "no_effect_yet", 0.5, 1.0, chisq, pp, None, None, datetime(2026, 1, 1)
+    )
     assert exp.srm_badge == badge

@@ -4,6 +4,7 @@ date, city, platform and channel filters narrow the count the same way."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -48,7 +49,7 @@ def test_step_conversion_is_each_step_over_the_one_before(page: AppTest, gold: Q
     counts = list(_counted(gold).values())
     table = page.dataframe[0].value
     assert list(table["step"]) == list(STEPS)
-    expected = ["–"] + [f"{b / a:.1%}" if a else "–" for a, b in zip(counts, counts[1:], strict=False)]
+    expected = ["–"] + [f"{b / a:.1%}" if a else "–" for a, b in pairwise(counts)]
     assert list(table["step conversion"]) == expected
 
 
@@ -76,9 +77,7 @@ def test_date_range_and_filters_combine(page: AppTest, gold: Query) -> None:
     page.date_input[0].set_value((last, last)).run()
     (box,) = [m for m in page.multiselect if m.label == "Channel"]
     box.set_value(["direct", "growth_alerts"]).run()
-    expected = _counted(
-        gold, f"started_dt = '{last}' and channel in ('direct', 'growth_alerts')"
-    )
+    expected = _counted(gold, f"started_dt = '{last}' and channel in ('direct', 'growth_alerts')")
     assert _shown(page) == expected
     assert expected["Sessions"] > 0
 
