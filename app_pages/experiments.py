@@ -70,7 +70,9 @@ m[2].metric(
 m[3].metric(
     "Days to decision",
     _days(exp.days_to_decision),
-    help=f"At current traffic, until every arm has {exp.n_needed_per_arm or '?':,} identities (MDE 10%)",
+    help="At current traffic, until every arm has "
+    + ("?" if exp.n_needed_per_arm is None else f"{exp.n_needed_per_arm:,}")
+    + " identities (the sample size for the MDE `lakehouse analyze` used, default 10%)",
 )
 split = pd.DataFrame(arms(snap, exp.exp_id), columns=["variant", "exposed"])
 split["share"] = [pct(n / split.exposed.sum()) for n in split.exposed]
