@@ -27,7 +27,8 @@ RESULT_TTL_SECONDS = 600
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _reader(key: str, _snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     # Two entries: a session still rendering from the previous snapshot keeps its
-    # connection while new reruns open the new one; older ones are dropped and closed.
+    # connection while new reruns open the new one; older ones are dropped (DuckDB closes
+    # them, and lets go of the replaced file, once no cursor uses them).
     return gold.open_snapshot(_snapshot)
 
 
