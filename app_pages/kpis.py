@@ -2,57 +2,73 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-import duckdb
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lakehouse.config import load_settings
-from lakehouse.dashboard import gold, kpis
+from lakehouse.dashboard import cache, kpis
+from lakehouse.dashboard.fmt import money, pct, pp_delta, rel_delta
 
-
-@st.cache_resource
-def _con() -> duckdb.DuckDBPyConnection:
-    return gold.connect(load_settings())
-
-
-@st.cache_data(ttl=60)
-def _headline(start: date, end: date, currency: str) -> kpis.Headline:
-    return kpis.headline(_con().cursor(), start, end, currency)
-
-
-def _delta(now: float | None, before: float | None) -> str | None:
-    if now is None or not before:
-        return None
-    return f"{(now / before - 1) * 100:+.1f}%"
-
+headline = cache.cached(kpis.headline)
+data_range = cache.cached(kpis.data_range)
+currencies = cache.cached(kpis.currencies)
+gmv_by_day = cache.cached(kpis.gmv_by_day)
 
 st.title("Marketplace KPIs")
-con = _con().cursor()
-span = kpis.data_range(con)
+snap = cache.snapshot()
+span = data_range(snap)
 if span is None:
     st.info("Gold has no orders yet: run `lakehouse refine` and `lakehouse build`.")
     st.stop()
 lo, hi = span
 c1, c2 = st.columns([3, 1])
-start, end = c1.date_input(
+period = c1.date_input(
     "Period", value=(max(lo, hi - timedelta(days=6)), hi), min_value=lo, max_value=hi
-)  # type: ignore[misc]
-currency = c2.selectbox("Currency", kpis.currencies(con))
-cur = _headline(start, end, currency)
-prev = _headline(*kpis.previous_period(start, end), currency)
-m = st.columns(5)
-m[0].metric("GMV", f"{cur.gmv_cents / 100:,.0f} {currency}", _delta(cur.gmv_cents, prev.gmv_cents))
-m[1].metric("Orders", f"{cur.orders:,}", _delta(cur.orders, prev.orders))
-m[2].metric("Take rate", f"{cur.take_rate:.1%}" if cur.take_rate is not None else "–",
-            _delta(cur.take_rate, prev.take_rate))  # fmt: skip
-m[3].metric("Sessions", f"{cur.sessions:,}", _delta(cur.sessions, prev.sessions))
-m[4].metric("Session → order", f"{cur.conversion:.2%}" if cur.conversion is not None else "–",
-            _delta(cur.conversion, prev.conversion))  # fmt: skip
-rows = kpis.gmv_by_day(con, start, end, currency)
-frame = pd.DataFrame(rows, columns=["day", "orders", "gmv_cents"]).assign(
-    gmv=lambda d: d.gmv_cents / 100
 )
+if not isinstance(period, tuple) or len(period) != 2:
+    st.info("Pick the last day of the period.")
+    st.stop()
+start, end = period
+currency = c2.selectbox("Currency", currencies(snap))
+cur = headline(snap, start, end, currency)
+prev_start, prev_end = kpis.previous_period(start, end)
+prev = headline(snap, prev_start, prev_end, currency)
+st.caption(
+    f"Deltas against {prev_start} – {prev_end}. Orders, GMV and rates in {currency}; sessions in all currencies."
+)
+m = st.columns(4)
+m[0].metric("GMV", money(cur.gmv_cents, currency), rel_delta(cur.gmv_cents, prev.gmv_cents))
+m[1].metric("Orders", f"{cur.orders:,}", rel_delta(cur.orders, prev.orders))
+m[2].metric("Take rate", pct(cur.take_rate), pp_delta(cur.take_rate, prev.take_rate))
+m[3].metric("Sessions", f"{cur.sessions:,}", rel_delta(cur.sessions, prev.sessions))
+m = st.columns(4)
+m[0].metric("Session → order", pct(cur.conversion, 2), pp_delta(cur.conversion, prev.conversion))
+m[1].metric(
+    "Refund rate",
+    pct(cur.refund_rate),
+    pp_delta(cur.refund_rate, prev.refund_rate),
+    delta_color="inverse",
+)
+m[2].metric(
+    "Dispute rate",
+    pct(cur.dispute_rate),
+    pp_delta(cur.dispute_rate, prev.dispute_rate),
+    delta_color="inverse",
+)
+frame = pd.DataFrame(gmv_by_day(snap, start, end, currency), columns=["day", "orders", "gmv_cents"])
 st.subheader(f"GMV per day ({currency})")
-st.bar_chart(frame, x="day", y="gmv")
+if frame.empty:
+    st.caption(f"No {currency} orders in this period.")
+else:
+    st.altair_chart(
+        alt.Chart(frame.assign(gmv=frame.gmv_cents / 100))
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(day):O", title=None),
+            y=alt.Y("gmv:Q", title=f"GMV ({currency})"),
+            tooltip=[alt.Tooltip("day:T"), "orders", alt.Tooltip("gmv:Q", format=",.0f")],
+        ),
+        width="stretch",
+    )

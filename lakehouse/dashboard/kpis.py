@@ -17,9 +17,12 @@ class Headline:
     take_rate: float | None
     sessions: int
     conversion: float | None  # sessions reaching checkout.complete ÷ sessions
+    refund_rate: float | None  # refunded orders ÷ orders (cohort: by order day)
+    dispute_rate: float | None  # disputed orders ÷ orders (cohort: by order day)
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """First and last order day in Gold; None before the first order."""
     row = con.execute("select min(order_dt), max(order_dt) from kpi_gmv_daily").fetchone()
     return (row[0], row[1]) if row and row[0] is not None else None
 
@@ -55,7 +58,17 @@ def headline(con: duckdb.DuckDBPyConnection, start: date, end: date, currency: s
         """,
         [start, end],
     ).fetchone()
-    assert gmv is not None and take is not None and funnel is not None
+    issues = con.execute(
+        """
+        select sum(r.n_refunded_orders)::double / nullif(sum(r.n_orders), 0),
+               sum(d.n_disputed_orders)::double / nullif(sum(d.n_orders), 0)
+        from kpi_refunds r
+        join kpi_disputes d using (order_dt, city_id, currency)
+        where r.order_dt between ? and ? and r.currency = ?
+        """,
+        [start, end, currency],
+    ).fetchone()
+    assert gmv is not None and take is not None and funnel is not None and issues is not None
     sessions = int(funnel[0])
     return Headline(
         orders=int(gmv[0]),
@@ -63,6 +76,8 @@ def headline(con: duckdb.DuckDBPyConnection, start: date, end: date, currency: s
         take_rate=take[0],
         sessions=sessions,
         conversion=(funnel[1] / sessions) if sessions else None,
+        refund_rate=issues[0],
+        dispute_rate=issues[1],
     )
 
 
@@ -75,6 +90,7 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 def gmv_by_day(
     con: duckdb.DuckDBPyConnection, start: date, end: date, currency: str
 ) -> list[tuple[date, int, int]]:
+    """(day, orders, GMV cents) per order day in [start, end], in `currency`."""
     return con.execute(
         """
         select order_dt, sum(n_orders)::bigint, sum(gmv_cents)::bigint from kpi_gmv_daily
