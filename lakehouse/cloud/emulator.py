@@ -63,6 +63,21 @@ def _wait_ready(endpoint: str, proc: subprocess.Popen[bytes], timeout_s: float =
 
 
 @contextmanager
+def patched_env(values: dict[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ for the block; restore what was there (or absent) after."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
 def local_aws() -> Iterator[str]:
     """Start moto_server on a free loopback port, point AWS env vars at it, yield the
     endpoint URL; restore the environment and stop the server afterwards."""
@@ -73,18 +88,11 @@ def local_aws() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    saved = {k: os.environ.get(k) for k in [*_FAKE_ENV, "AWS_ENDPOINT_URL"]}
     try:
         _wait_ready(endpoint, proc)
-        os.environ.update(_FAKE_ENV)
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        yield endpoint
+        with patched_env({**_FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}):
+            yield endpoint
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         proc.terminate()
         try:
             proc.wait(timeout=10)

@@ -9,7 +9,6 @@ Athena can be sent is rendered and can be linted.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import boto3
 import orjson
 from dbt.cli.main import dbtRunner
 
-from lakehouse.cloud.emulator import REGION, local_aws
+from lakehouse.cloud.emulator import REGION, local_aws, patched_env
 from lakehouse.config import PROJECT_ROOT
 from lakehouse.errors import PipelineError
 
@@ -97,19 +96,10 @@ def _nodes(manifest: dict[str, Any], branch: str, kinds: set[str]) -> list[Compi
 
 def compile_for_athena(work_dir: Path) -> list[CompiledNode]:
     """Every model (both branches of incremental ones) and data test, compiled for prod."""
-    saved = {k: os.environ.get(k) for k in _PROD_ENV}
-    os.environ.update(_PROD_ENV)
-    try:
-        with local_aws():
-            full = _compile(work_dir / "full", None)
-            _register_incremental_tables(full)
-            incremental = _compile(work_dir / "incremental", "config.materialized:incremental")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with patched_env(_PROD_ENV), local_aws():
+        full = _compile(work_dir / "full", None)
+        _register_incremental_tables(full)
+        incremental = _compile(work_dir / "incremental", "config.materialized:incremental")
     nodes = _nodes(full, "full", {"model", "test"})
     inc = [n for n in _nodes(incremental, "incremental", {"model"})]
     incremental_ids = {
