@@ -61,12 +61,14 @@ def event_bodies(dataset: Path, bodies: int, batch: int = BATCH) -> list[list[by
 
 
 def tag(thread: int, n: int) -> str:
-    """The 10 ULID characters of request `n` of wrk thread `thread` (same as the Lua)."""
+    """The 10 ULID characters of request `n` of wrk thread `thread` (same as the Lua):
+    "0" (a ULID starts with 0-7), 2 digits of thread, 7 of request (32**7 requests)."""
     digits = ""
-    for _ in range(9):
-        digits = _ALPHABET[n % 32] + digits
-        n //= 32
-    return _ALPHABET[thread] + digits
+    for k, width in ((n, 7), (thread, 2)):
+        for _ in range(width):
+            digits = _ALPHABET[k % 32] + digits
+            k //= 32
+    return "0" + digits
 
 
 def sent_ids(bodies: list[list[bytes]], requests_per_thread: list[int]) -> set[str]:
@@ -97,14 +99,17 @@ def write_script(bodies: list[list[bytes]], out: Path, seconds: int, delay_ms: i
         "  n = (tid == 0) and -1 or 0",
         f"  stop_at = os.time() + {seconds}",
         "end",
-        "local function tag(t, k)",
+        "local function digits(k, width)",
         '  local s = ""',
-        "  for i = 1, 9 do",
+        "  for i = 1, width do",
         "    local d = k % 32",
         "    s = A:sub(d + 1, d + 1) .. s",
         "    k = math.floor(k / 32)",
         "  end",
-        "  return A:sub(t + 1, t + 1) .. s",
+        "  return s",
+        "end",
+        "local function tag(t, k)",
+        '  return "0" .. digits(t, 2) .. digits(k, 7)',
         "end",
         'local headers = {["Content-Type"] = "application/json"}',
         "function request()",
