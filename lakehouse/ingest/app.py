@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 import orjson
@@ -35,6 +35,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+_RETRY_AFTER = [(b"retry-after", b"5")]  # seconds; a full disk is not freed instantly
 
 
 class _TooLarge(Exception):
@@ -88,7 +89,8 @@ class IngestApp:
             self._roller.cancel()
         for log in (self.bronze, self.dlq):
             if log is not None:
-                log.log.close()
+                with contextlib.suppress(IngestError):  # full disk: the next start recovers it
+                    log.log.close()
         if self._bare_fd is not None:
             os.close(self._bare_fd)
 
@@ -192,8 +194,8 @@ class IngestApp:
                 waits.append(self.dlq.append(b"".join(out.dlq), len(out.dlq), now))
             if waits:
                 await asyncio.gather(*waits)
-        except IngestError as exc:
-            return await _respond(send, 503, {"error": str(exc)})
+        except IngestError as exc:  # the disk refused: nothing acknowledged, retry later
+            return await _respond(send, 503, {"error": str(exc)}, _RETRY_AFTER)
         await _respond(send, 200, {"accepted": out.accepted, "rejected": out.rejected})
 
     async def _bare(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -206,10 +208,12 @@ class IngestApp:
         await _respond(send, 200, {"accepted": len(items), "rejected": []})
 
 
-async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def _respond(
+    send: Send, status: int, payload: dict[str, Any], extra: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     body = orjson.dumps(payload)
     await send({"type": "http.response.start", "status": status,
-                "headers": [*_JSON, (b"content-length", str(len(body)).encode())]})  # fmt: skip
+                "headers": [*_JSON, *extra, (b"content-length", str(len(body)).encode())]})  # fmt: skip
     await send({"type": "http.response.body", "body": body})
 
 

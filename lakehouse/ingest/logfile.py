@@ -90,9 +90,13 @@ class AppendLog:
     def _open(self, hour_key: int, now: float) -> None:
         self._ulid = new_ulid(now)
         self._hour = hour_key
-        self._part = self.root / INFLIGHT / f"{self.prefix}-{self._ulid}-{hour_key}.ndjson.part"
-        fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        part = self.root / INFLIGHT / f"{self.prefix}-{self._ulid}-{hour_key}.ndjson.part"
+        try:
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        except OSError as exc:  # e.g. no inode left on a full filesystem
+            raise IngestError(_os_message(exc, self.root)) from exc
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._part = part
         self._fd = fd
         self._opened_at = now
         self._size = 0
@@ -142,23 +146,29 @@ class AppendLog:
         return None
 
     def seal(self) -> SealedFile | None:
-        """fsync, make read-only, record in the manifest, rename into its partition."""
+        """fsync, make read-only, record in the manifest, rename into its partition.
+
+        If the disk refuses (full), the part stays open and unchanged and IngestError is
+        raised: the next write or roll tries again, and a crash leaves it to `recover`.
+        """
         with self._lock:
             if self._fd is None or self._part is None:
                 return None
             fd, part = self._fd, self._part
-            self._fd = None
-            self._part = None
+            if self._size == 0:
+                part.unlink()
+                os.close(fd)
+                self._fd = self._part = None
+                return None
             try:
-                if self._size == 0:
-                    part.unlink()
-                    return None
                 os.fsync(fd)
-                os.fchmod(fd, 0o444)
                 sealed = _publish(self.root, part, self.prefix, self._ulid, self._hour,
                                   self._sha.hexdigest(), self._size, self._lines)  # fmt: skip
-            finally:
-                os.close(fd)
+            except OSError as exc:
+                raise IngestError(_os_message(exc, self.root)) from exc
+            os.fchmod(fd, 0o444)  # after the rename: the path is the sealed file now
+            os.close(fd)
+            self._fd = self._part = None
             self.sealed.append(sealed)
             return sealed
 
@@ -175,9 +185,13 @@ def _publish(
     entry = {"file": rel, "sha256": sha, "bytes": size, "lines": lines, "sealed_at": sealed_at}
     man = root / MANIFEST / f"{prefix}-{ulid}.json"
     tmp = man.with_suffix(".json.tmp")
-    tmp.write_bytes(orjson.dumps(entry))
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
+    try:
+        tmp.write_bytes(orjson.dumps(entry))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk may have cut it short
+        raise
     os.replace(tmp, man)
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(part, final)
@@ -222,20 +236,14 @@ def recover(root: Path) -> list[SealedFile]:
             if not data:
                 part.unlink()
                 continue
-            os.fsync(fd)
+            try:
+                os.fsync(fd)
+                sha = hashlib.sha256(data).hexdigest()
+                sealed = _publish(root, part, prefix, ulid, int(hour), sha, len(data), data.count(b"\n"))  # fmt: skip
+            except OSError as exc:  # the part stays in _inflight for the next recovery
+                raise IngestError(_os_message(exc, root)) from exc
             os.fchmod(fd, 0o444)
-            out.append(
-                _publish(
-                    root,
-                    part,
-                    prefix,
-                    ulid,
-                    int(hour),
-                    hashlib.sha256(data).hexdigest(),
-                    len(data),
-                    data.count(b"\n"),
-                )
-            )
+            out.append(sealed)
         finally:
             os.close(fd)
     return out

@@ -1,4 +1,4 @@
-"""Two refines on one lake are serialised by the refine lock."""
+"""Two refines on one lake are serialised by the refine lock (waiting or refused with a clear message)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from lakehouse.silver.refine import refine
 r = refine(load_settings(sys.argv[1]), batch_bytes=1)
 print(r.rows_written)
 """
+
+pytestmark = pytest.mark.fault
 
 
 def test_a_second_refine_fails_fast_with_no_wait(settings: Settings) -> None:
@@ -74,3 +76,29 @@ def test_concurrent_processes_load_every_event_once(settings: Settings) -> None:
     assert sorted(written) == [0, 12]  # the second found everything already refined
     ids = [r["event_id"] for r in silver(settings)]
     assert len(ids) == 12 == len(set(ids))
+
+
+def _cli_refine(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lakehouse.cli", "--home", str(settings.home), "refine", *args],
+        env={**os.environ}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_cli_refine_while_another_runs_is_refused_or_waits(settings: Settings) -> None:
+    """`lakehouse refine --no-wait` exits non-zero naming the holder and the fix;
+    plain `lakehouse refine` says it waits, then refines once the holder is done."""
+    land(settings, [event(), event(), event()])
+    with refine_lock(settings.state_dir):  # this test process is "the other refine"
+        refused = _cli_refine(settings, "--no-wait")
+        out, err = refused.communicate(timeout=120)
+        assert refused.returncode != 0 and out == ""
+        assert f"another refine (pid {os.getpid()})" in err and "without --no-wait" in err
+        waiting = _cli_refine(settings)
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(5)  # blocked on the lock, not refining behind our back
+        assert silver(settings) == []
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert "waiting for it to finish" in err
+    assert len(silver(settings)) == 3
