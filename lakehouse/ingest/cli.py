@@ -50,7 +50,9 @@ def load(settings: Settings, paths: tuple[Path, ...]) -> None:
         console.print(f"rejected by reason: {reasons}")
     console.print(f"{rate:,.0f} events/s; Bronze at {settings.bronze_dir}")
     if result.pushed:
-        console.print(f"pushed {len(result.pushed)} sealed Bronze file(s) to {settings.storage_root}/bronze")
+        console.print(
+            f"pushed {len(result.pushed)} sealed Bronze file(s) to {settings.storage_root}/bronze"
+        )
     click.echo(f"accepted={result.accepted} rejected={result.rejected}")
 
 

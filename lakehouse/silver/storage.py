@@ -12,7 +12,6 @@ credentials come from the standard AWS chain.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import os
 from functools import cache
@@ -134,5 +133,9 @@ def delete(location: Location) -> None:
     if isinstance(location, Path):
         location.unlink(missing_ok=True)
         return
-    with contextlib.suppress(FileNotFoundError):
-        s3_filesystem().delete_file(_s3_key(location))
+    # boto3, not pyarrow: pyarrow's delete_file leaves an empty "folder/" marker object
+    # behind when it removes the last file under a prefix. S3 deletes are idempotent.
+    from lakehouse.cloud.s3 import client, split_uri
+
+    bucket, key = split_uri(location)
+    client().delete_object(Bucket=bucket, Key=key)
