@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError
@@ -155,4 +156,11 @@ def list_bronze(settings: Settings, known: Collection[str] = ()) -> list[SealedF
 
 
 def _bucket_exists(bucket: str) -> bool:
-    return bucket in {b["Name"] for b in client().list_buckets().get("Buckets", [])}
+    # HeadBucket, not ListBuckets: a narrowly scoped role may not list every bucket.
+    try:
+        client().head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise
+    return True

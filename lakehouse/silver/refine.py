@@ -13,6 +13,10 @@ Per run, under the refine lock:
 Killed anywhere, a re-run ends with the same rows: an uncommitted batch is redone,
 a committed one is not, and the anti-join against Silver would drop a second copy
 even if the ledger were lost.
+
+With `LAKEHOUSE_STORAGE_ROOT=s3://…` (CLOUD-3) the same steps read Bronze objects from
+the bucket and write and clean up data files on S3 (`storage`); the ledger and the
+lock stay under the local lake root.
 """
 
 from __future__ import annotations
@@ -201,7 +205,7 @@ def refine(
     with refine_lock(s.state_dir, wait=wait, on_wait=on_wait):
         ledger = Ledger(s.state_dir)
         try:
-            sealed = sealed_bronze(s, ledger.loaded())
+            sealed = sealed_bronze(s, ledger.loaded() if s.storage_root else ())
             if not sealed and not ledger.loaded() and not ledger.pending():
                 result.message = NOTHING_IN_BRONZE
                 return result

@@ -37,8 +37,8 @@ def local_path(uri: str) -> Path:
         return Path(uri.removeprefix("file://"))
     if "://" in uri:
         raise PipelineError(
-            f"{uri}: this step reads Silver from a local warehouse only; S3 is supported by "
-            "refine and reads, not yet by DSAR erasure (unset LAKEHOUSE_STORAGE_ROOT to run it locally)."
+            f"{uri}: this step handles Silver files of a local warehouse only; on S3 only "
+            "refine and reads are supported so far."
         )
     return Path(uri)
 

@@ -190,3 +190,17 @@ def test_rerunning_refine_adds_nothing(run: Run) -> None:
     table = load_catalog(run.refine).load_table("lake.events")
     assert len(table.snapshots()) == run.snapshots_before_reruns
     assert table.scan().to_arrow().num_rows == t.valid_events
+
+
+def test_dsar_refuses_an_s3_lake_before_writing_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lakehouse.errors import ConfigError
+    from lakehouse.privacy.dsar import delete_user
+
+    monkeypatch.setenv("LAKEHOUSE_STORAGE_ROOT", ROOT)
+    monkeypatch.setenv("LAKEHOUSE_CATALOG", "glue")
+    settings = load_settings(tmp_path / "lake")
+    with pytest.raises(ConfigError, match="DSAR delete does not support a lake on S3"):
+        delete_user(settings, "usr_someone")
+    assert not (tmp_path / "lake").exists()  # no tombstone, salt or audit entry
