@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -28,6 +29,8 @@ from lakehouse.ingest.durable import GroupCommitLog, tune_interpreter
 from lakehouse.ingest.logfile import AppendLog, recover
 from lakehouse.ingest.records import process
 from lakehouse.ingest.validate import Validator
+
+_log = logging.getLogger("lakehouse.ingest")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -54,6 +57,7 @@ class IngestApp:
         self._roller: asyncio.Task[None] | None = None
         self._bare_fd: int | None = None
         self.worker = f"w{os.getpid()}"
+        self._pushed = -1  # Bronze files of this worker already in S3; -1 = not synced yet
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -83,6 +87,27 @@ class IngestApp:
                 if log is not None:
                     with contextlib.suppress(IngestError):  # the next write reports it
                         log.log.roll_if_due(now)
+            if self.settings.storage_root:
+                await self._push_sealed()
+
+    async def _push_sealed(self) -> None:
+        """CLOUD-3: upload newly sealed Bronze files to the Object-Lock bucket, off the
+        event loop. Acks never wait for S3 (Bronze is durable on local disk first); after
+        an S3 error the files stay local and go on a later tick."""
+        from lakehouse.cloud.s3 import push_bronze, sync_bronze
+
+        assert self.bronze is not None
+        sealed = list(self.bronze.log.sealed)
+        try:
+            if self._pushed < 0:  # first tick: whatever a crash or an outage left behind
+                await asyncio.to_thread(sync_bronze, self.settings)
+            elif len(sealed) > self._pushed:
+                await asyncio.to_thread(push_bronze, self.settings, sealed[self._pushed :])
+            self._pushed = len(sealed)
+        except Exception as exc:
+            _log.warning(
+                "pushing sealed Bronze to %s failed, retrying: %s", self.settings.storage_root, exc
+            )
 
     def shutdown(self) -> None:
         if self._roller is not None:
@@ -91,6 +116,13 @@ class IngestApp:
             if log is not None:
                 with contextlib.suppress(IngestError):  # full disk: the next start recovers it
                     log.log.close()
+        if self.settings.storage_root:  # the files close() just sealed
+            from lakehouse.cloud.s3 import sync_bronze
+
+            try:
+                sync_bronze(self.settings)
+            except Exception as exc:
+                _log.warning("pushing sealed Bronze at shutdown failed: %s", exc)
         if self._bare_fd is not None:
             os.close(self._bare_fd)
 

@@ -49,6 +49,10 @@ def load(settings: Settings, paths: tuple[Path, ...]) -> None:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(result.by_reason.items()))
         console.print(f"rejected by reason: {reasons}")
     console.print(f"{rate:,.0f} events/s; Bronze at {settings.bronze_dir}")
+    if result.pushed:
+        console.print(
+            f"pushed {len(result.pushed)} sealed Bronze file(s) to {settings.storage_root}/bronze"
+        )
     click.echo(f"accepted={result.accepted} rejected={result.rejected}")
 
 

@@ -2,7 +2,8 @@
 
 Each line is one event. A line that is not JSON is dead-lettered as `invalid_json`;
 blank lines are skipped. Lines are validated in chunks, appended to Bronze/DLQ logs
-of this process, and fsync-ed per chunk; files are sealed at the end.
+of this process, and fsync-ed per chunk; files are sealed at the end. With a storage
+root on S3 (CLOUD-3) the sealed Bronze files are then pushed to the Object-Lock bucket.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class LoadResult:
     skipped_blank: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    pushed: list[str] = field(default_factory=list)  # Bronze objects uploaded (S3 lake)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -90,6 +92,10 @@ def load_files(
     finally:
         bronze.close()
         dlq.close()
+    if s.storage_root:
+        from lakehouse.cloud.s3 import sync_bronze
+
+        result.pushed = sync_bronze(s)
     result.seconds = time.perf_counter() - started
     return result
 

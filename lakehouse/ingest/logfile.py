@@ -43,6 +43,12 @@ class SealedFile:
     bytes: int
     lines: int
     sealed_at: str
+    uri: str = ""  # set when the file is read from elsewhere (Bronze objects on S3)
+
+    @property
+    def location(self) -> str:
+        """What a reader opens: `uri` when set, else the local path."""
+        return self.uri or str(self.path)
 
 
 def _partition(hour_key: int) -> str:

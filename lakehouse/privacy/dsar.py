@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakehouse.config import Settings
-from lakehouse.errors import InvalidArgumentError, PrivacyError
+from lakehouse.errors import ConfigError, InvalidArgumentError, PrivacyError
 from lakehouse.ids import new_ulid
 from lakehouse.privacy import audit, goldpurge, tombstones
 from lakehouse.privacy.idhash import id_hashes, salt
@@ -122,6 +122,13 @@ def delete_user(
 ) -> DsarReport:
     """Delete `user_id` and its linked ids everywhere under the lake root (see module doc)."""
     _check(user_id)
+    if settings.storage_root:  # refuse before any tombstone or rewrite: nothing half-done
+        raise ConfigError(
+            f"DSAR delete does not support a lake on S3 yet (LAKEHOUSE_STORAGE_ROOT="
+            f"{settings.storage_root}): its Bronze objects are Object-Locked and its Silver "
+            "files are S3 objects, which this command cannot rewrite; erase there with a "
+            "governance-bypass role and an Iceberg rewrite, or run it on a local lake."
+        )
     s = settings.ensure()
     report = DsarReport("dsar_" + new_ulid(), dry_run, LinkedIds(user_id))
     clock = time.perf_counter()

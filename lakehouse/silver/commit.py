@@ -9,11 +9,8 @@ atomic, so after a crash the batch either is in the table or is not.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
-import pyarrow.parquet as pq
 from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.io.pyarrow import (
     compute_statistics_plan,
@@ -24,30 +21,28 @@ from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
 from pyiceberg.table import Table
 
 from lakehouse.errors import PipelineError
+from lakehouse.silver.storage import (
+    Location,
+    as_location,
+    delete,
+    footer,
+    list_files,
+    recorded_uri,
+    table_data_dir,
+)
+from lakehouse.silver.storage import file_uri as file_uri  # DSAR's imports stay here
+from lakehouse.silver.storage import local_path as local_path
 from lakehouse.silver.tables import REFINE_BATCH_PROPERTY
 
 COMMIT_RETRIES = 5
 
 
-def local_path(uri: str) -> Path:
-    """A table location or file path as a local path (the warehouse is local for now)."""
-    if uri.startswith("file://"):
-        return Path(uri.removeprefix("file://"))
-    if "://" in uri:
-        raise PipelineError(f"{uri}: only a local warehouse is supported by refine for now.")
-    return Path(uri)
+def data_dir(table: Table) -> Location:
+    """Where refine writes `table`'s data files (a local folder, or an s3:// URI)."""
+    return table_data_dir(table.location())
 
 
-def file_uri(path: Path) -> str:
-    """The URI recorded in the table for a local file (not percent-encoded, like pyiceberg's)."""
-    return f"file://{path.resolve()}"
-
-
-def data_dir(table: Table) -> Path:
-    return local_path(table.location()) / "data"
-
-
-def _data_file(table: Table, path: Path) -> DataFile:
+def _data_file(table: Table, path: Location) -> DataFile:
     """A DataFile (partition, counts, bounds) from a Parquet file's footer.
 
     Like pyiceberg's `add_files`, minus its schema check: DuckDB marks every Parquet
@@ -55,7 +50,7 @@ def _data_file(table: Table, path: Path) -> DataFile:
     """
     meta = table.metadata
     schema = meta.schema()
-    parquet = pq.read_metadata(path)
+    parquet, size = footer(path)
     stats = data_file_statistics_from_parquet_metadata(
         parquet_metadata=parquet,
         stats_columns=compute_statistics_plan(schema, meta.properties),
@@ -63,10 +58,10 @@ def _data_file(table: Table, path: Path) -> DataFile:
     )
     df = DataFile.from_args(
         content=DataFileContent.DATA,
-        file_path=file_uri(path),
+        file_path=recorded_uri(path),
         file_format=FileFormat.PARQUET,
         partition=stats.partition(meta.spec(), schema),
-        file_size_in_bytes=os.path.getsize(path),
+        file_size_in_bytes=size,
         sort_order_id=None,
         spec_id=meta.default_spec_id,
         equality_ids=None,
@@ -81,7 +76,7 @@ def _data_file(table: Table, path: Path) -> DataFile:
     return df
 
 
-def data_file_for(table: Table, path: Path) -> DataFile:
+def data_file_for(table: Table, path: Location) -> DataFile:
     """The DataFile to record for a Parquet file written for `table` (DSAR rewrites too)."""
     return _data_file(table, path)
 
@@ -92,7 +87,7 @@ def commit_batch(table: Table, paths: Sequence[str], batch_id: str) -> int:
     A concurrent commit by another writer (e.g. a DSAR delete) is retried on the
     refreshed table; the files stay valid because refine alone adds rows.
     """
-    files = [_data_file(table, Path(p)) for p in paths]
+    files = [_data_file(table, as_location(p)) for p in paths]
     for attempt in range(COMMIT_RETRIES):
         try:
             with table.transaction() as tx:
@@ -123,21 +118,20 @@ def committed_batches(table: Table, batch_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def batch_files_on_disk(table: Table, batch_id: str) -> list[Path]:
-    """Parquet files written for `batch_id` (committed or not)."""
-    root = data_dir(table)
-    return sorted(root.glob(f"*/rb-{batch_id}-*.parquet")) if root.is_dir() else []
+def batch_files(table: Table, batch_id: str) -> list[Location]:
+    """Parquet files written for `batch_id` (committed or not), locally or on S3."""
+    return list_files(data_dir(table), f"rb-{batch_id}-*.parquet")
 
 
 def remove_batch_files(table: Table, batch_id: str) -> None:
     """Delete the files of a batch that was not (and will not be) committed."""
-    for path in batch_files_on_disk(table, batch_id):
-        path.unlink(missing_ok=True)
+    for location in batch_files(table, batch_id):
+        delete(location)
 
 
-def referenced(table: Table, paths: Sequence[Path]) -> bool:
-    """True when the table's current snapshot references any of `paths`."""
-    if not paths or table.current_snapshot() is None:
+def referenced(table: Table, files: Sequence[Location]) -> bool:
+    """True when the table's current snapshot references any of `files`."""
+    if not files or table.current_snapshot() is None:
         return False
-    uris = {file_uri(p) for p in paths}
+    uris = {recorded_uri(f) for f in files}
     return any(task.file.file_path in uris for task in table.scan().plan_files())

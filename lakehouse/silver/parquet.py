@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from pyiceberg.schema import Schema
 from pyiceberg.types import MapType
 
 from lakehouse.errors import PipelineError
+from lakehouse.silver.storage import Location, write_parquet
 
 PARTITION = "event_dt"
 _ID = b"PARQUET:field_id"
@@ -52,13 +51,14 @@ def with_field_ids(arrow: pa.Schema, schema: Schema) -> pa.Schema:
 def write_partitions(
     tables: list[tuple[pa.Table, pa.Array | None]],
     schema: Schema,
-    data_dir: Path,
+    data_dir: Location,
     prefix: str,
     codec: str = "zstd",
     threads: int = 2,
 ) -> list[str]:
     """Write the rows of `tables` (each with an optional keep-mask) as one file per
-    event_dt: `data_dir/event_dt=<date>/<prefix>-<uuid>.parquet`. Returns the paths.
+    event_dt: `data_dir/event_dt=<date>/<prefix>-<uuid>.parquet` (a local folder or an
+    s3:// URI, see `storage`). Returns the paths (local) or URIs (S3).
 
     Rows are gathered per partition straight from the inputs, so no merged copy of
     the whole batch is ever built.
@@ -86,17 +86,14 @@ def write_partitions(
         for table, keep in inputs:
             mask = pc.equal(table.column(PARTITION), day)
             parts.append(table.filter(mask if keep is None else pc.and_(mask, keep)))
-        folder = data_dir / f"{PARTITION}={day.as_py().isoformat()}"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{prefix}-{uuid.uuid4()}.parquet"
-        pq.write_table(
+        return write_parquet(
             pa.concat_tables(parts),
-            path,
+            data_dir,
+            f"{PARTITION}={day.as_py().isoformat()}/{prefix}-{uuid.uuid4()}.parquet",
             compression=compression,
             row_group_size=128 * 1024,
             use_dictionary=dictionary,
         )
-        return str(path)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(write, days))

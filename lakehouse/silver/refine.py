@@ -13,6 +13,10 @@ Per run, under the refine lock:
 Killed anywhere, a re-run ends with the same rows: an uncommitted batch is redone,
 a committed one is not, and the anti-join against Silver would drop a second copy
 even if the ledger were lost.
+
+With `LAKEHOUSE_STORAGE_ROOT=s3://…` (CLOUD-3) the same steps read Bronze objects from
+the bucket and write and clean up data files on S3 (`storage`); the ledger and the
+lock stay under the local lake root.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -39,15 +43,16 @@ from lakehouse.privacy import tombstones
 from lakehouse.privacy.idhash import salt
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.commit import (
-    batch_files_on_disk,
+    batch_files,
     commit_batch,
     committed_batches,
     data_dir,
-    local_path,
     referenced,
     remove_batch_files,
 )
+from lakehouse.silver.duck import enable_s3
 from lakehouse.silver.ledger import BatchStats, Ledger, refine_lock
+from lakehouse.silver.storage import reader_path
 from lakehouse.silver.tables import EVENTS, ensure_events_table
 from lakehouse.silver.transform import BatchRefiner, Parsed, Selection, q
 
@@ -139,7 +144,7 @@ def recover(ledger: Ledger, table: Table) -> list[str]:
     done = committed_batches(table, [b for b, _ in pending])
     out = []
     for batch_id, _rels in pending:
-        orphans = batch_files_on_disk(table, batch_id)
+        orphans = batch_files(table, batch_id)
         if batch_id in done or referenced(table, orphans):
             ledger.finish(batch_id, note="recovered: committed before a crash")
             out.append(f"{batch_id}: committed")
@@ -148,6 +153,16 @@ def recover(ledger: Ledger, table: Table) -> list[str]:
         ledger.abort(batch_id)
         out.append(f"{batch_id}: redone")
     return out
+
+
+def sealed_bronze(settings: Settings, loaded: Collection[str] = ()) -> list[SealedFile]:
+    """The sealed Bronze files to refine from: the bucket's objects when the lake is on S3
+    (refine then needs no access to the ingest host's disk), else the local manifest."""
+    if settings.storage_root:
+        from lakehouse.cloud.s3 import list_bronze
+
+        return list_bronze(settings, loaded)
+    return list_sealed(settings.bronze_dir)
 
 
 def _no_progress(_done: int, _total: int, _note: str) -> None:
@@ -160,9 +175,7 @@ def existing_ids(refiner: BatchRefiner, table: Table, dates: Sequence[date]) -> 
     if not dates or table.current_snapshot() is None:
         return empty
     row_filter = "event_dt IN (" + ", ".join(q(d.isoformat()) for d in dates) + ")"
-    paths = [
-        str(local_path(t.file.file_path)) for t in table.scan(row_filter=row_filter).plan_files()
-    ]
+    paths = [reader_path(t.file.file_path) for t in table.scan(row_filter=row_filter).plan_files()]
     if not paths:
         return empty
     # Only ids that also occur in the batch matter; DuckDB reads just that column.
@@ -190,9 +203,9 @@ def refine(
     reg = registry or default_registry()
     result = RefineResult()
     with refine_lock(s.state_dir, wait=wait, on_wait=on_wait):
-        sealed = list_sealed(s.bronze_dir)
         ledger = Ledger(s.state_dir)
         try:
+            sealed = sealed_bronze(s, ledger.loaded() if s.storage_root else ())
             if not sealed and not ledger.loaded() and not ledger.pending():
                 result.message = NOTHING_IN_BRONZE
                 return result
@@ -235,6 +248,8 @@ class _Runner:
             temp_dir=s.state_dir / "duckdb_tmp",
             codec=codec,
         )
+        if s.storage_root:  # Bronze and Silver files are s3:// objects
+            enable_s3(self.refiner.con)
 
     def close(self) -> None:
         self.refiner.close()

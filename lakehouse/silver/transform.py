@@ -293,7 +293,7 @@ class BatchRefiner:
             return self._parse(files, loaded_at, strict=True)
 
     def _parse(self, files: Sequence[SealedFile], loaded_at: datetime, strict: bool) -> Parsed:
-        paths = sql_list([str(f.path) for f in files])
+        paths = sql_list([f.location for f in files])
         rels = sql_list([f.rel for f in files])
         # hive_partitioning off: Bronze's event_dt=… folders are *arrival* dates.
         source = f"""SELECT ({rels})[CAST(file_index AS BIGINT) + 1] AS bronze_file, received_at, batch_id,
@@ -375,7 +375,7 @@ class BatchRefiner:
         return sel, pa.array(keep)
 
     def write(
-        self, parsed: Parsed, keep: pa.Array | None, data_dir: Path, batch_id: str
+        self, parsed: Parsed, keep: pa.Array | None, data_dir: Path | str, batch_id: str
     ) -> list[str]:
         """The kept rows as `data_dir/event_dt=…/rb-<batch_id>-<uuid>.parquet` files."""
         fix = parsed.fix

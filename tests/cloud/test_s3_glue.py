@@ -74,7 +74,7 @@ def test_bronze_objects_are_locked(
     sealed = list_sealed(cloud.bronze_dir)
     assert sum(f.lines for f in sealed) == 40
 
-    uris = push_bronze(cloud, [f.path for f in sealed], retention_days=7)
+    uris = push_bronze(cloud, sealed, retention_days=7)
     assert uris == [f"{ROOT}/bronze/{f.rel}" for f in sealed]
     s3 = boto3.client("s3", region_name=REGION)
     assert (
