@@ -217,6 +217,7 @@ class IngestApp:
             origin="http",
             canonical=canonical,
         )
+        del body, events, raws  # free the decoded batch now, not after the fsync round
         assert self.bronze is not None and self.dlq is not None
         try:
             waits = []
@@ -224,7 +225,9 @@ class IngestApp:
                 waits.append(self.bronze.append(b"".join(out.bronze), len(out.bronze), now))
             if out.dlq:
                 waits.append(self.dlq.append(b"".join(out.dlq), len(out.dlq), now))
-            if waits:
+            if len(waits) == 1:  # the common case: no task per log
+                await waits[0]
+            elif waits:
                 await asyncio.gather(*waits)
         except IngestError as exc:  # the disk refused: nothing acknowledged, retry later
             return await _respond(send, 503, {"error": str(exc)}, _RETRY_AFTER)
