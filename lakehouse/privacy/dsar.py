@@ -6,7 +6,8 @@ Order, under the refine lock (no refine interleaves):
 2. tombstone their salted hashes first, so an event arriving meanwhile is dropped by
    the next refine;
 3. Bronze and the DLQ: privileged rewrite of the files that hold an id (`rawfiles`);
-4. Silver: rewrite, expire snapshots, delete orphan files (`silverpurge`);
+4. Silver: rewrite, expire snapshots, delete orphan files (`silverpurge`); the same for
+   the identities' rows of the private area `private.pii_hashes` (by their id hashes);
 5. Gold: full-refresh rebuild into a fresh DuckDB file; caches deleted (`goldpurge`);
 6. the verification scan of every file under the lake root (`scan`);
 7. one audit entry with the counts, the scan result and the id hashes.
@@ -30,7 +31,13 @@ from lakehouse.privacy.idhash import id_hashes, salt
 from lakehouse.privacy.linked import DENY_LIST, LinkedIds, resolve
 from lakehouse.privacy.rawfiles import RewriteStats, purge_log
 from lakehouse.privacy.scan import ScanResult, scan
-from lakehouse.privacy.silverpurge import SilverStats, expire_and_clean, rewrite_without
+from lakehouse.privacy.silverpurge import (
+    SilverStats,
+    expire_and_clean,
+    purge_private,
+    rewrite_without,
+)
+from lakehouse.silver import private as private_area
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.ledger import Ledger, refine_lock
 from lakehouse.silver.refine import recover
@@ -90,6 +97,7 @@ class DsarReport:
             f"of {d.files_scanned} file(s)",
             f"  silver: {verb} {s.rows_dropped} row(s), scrubbed {s.rows_scrubbed} mention(s) in "
             f"{s.files_rewritten} file(s)",
+            f"  private: {verb} {s.private_rows_dropped} e-mail/phone hash row(s)",
         ]
         if not self.dry_run:
             out += [
@@ -188,6 +196,10 @@ def _purge(
         rewrite_without(table, ids, report.request_id, dry_run, report.silver)
         if not dry_run:
             expire_and_clean(table, report.silver)
+    private = private_area.load_table(s)
+    if private is not None:  # it exists, so the salt does: a dry run reads, never creates it
+        hashes = id_hashes(salt(s), ids)
+        purge_private(private, hashes, report.request_id, dry_run, report.silver)
     lap("silver")
     if dry_run:
         return

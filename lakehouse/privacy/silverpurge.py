@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyiceberg.expressions import BooleanExpression
+from pyiceberg.expressions import BooleanExpression, In, Or
 from pyiceberg.table import Table
 from pyiceberg.types import MapType, StringType
 
@@ -38,6 +38,7 @@ class SilverStats:
     rows_scrubbed: int = 0
     snapshots_expired: int = 0
     orphan_files_deleted: int = 0
+    private_rows_dropped: int = 0  # private.pii_hashes rows of the identities (PRIV-1)
 
 
 def _replaced(expr: str, ids: list[str]) -> str:
@@ -179,3 +180,21 @@ def expire_and_clean(table: Table, stats: SilverStats) -> Table:
         if not any(folder.iterdir()):
             folder.rmdir()
     return table
+
+
+def purge_private(
+    table: Table, id_hashes: list[str], request_id: str, dry_run: bool, stats: SilverStats
+) -> None:
+    """`private.pii_hashes` rows of the identities (by their salted id hashes) removed,
+    then its old snapshots and orphan files like `lake.events`'."""
+    if table.current_snapshot() is None or not id_hashes:
+        return
+    owned = Or(*(In(f"{c}_sha256", id_hashes) for c in _ID_COLUMNS))
+    stats.private_rows_dropped = sum(
+        len(batch) for batch in table.scan(row_filter=owned, selected_fields=("event_id",)).to_arrow_batch_reader()
+    )
+    if dry_run:
+        return
+    if stats.private_rows_dropped:
+        table.delete(owned, snapshot_properties={PURGE_PROPERTY: request_id})
+    expire_and_clean(table, stats)
