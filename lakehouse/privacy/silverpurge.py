@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyiceberg.expressions import BooleanExpression, In, Or
+from pyiceberg.expressions import BooleanExpression
 from pyiceberg.table import Table
 from pyiceberg.types import MapType, StringType
 
 from lakehouse.silver.commit import data_dir, data_file_for, file_uri, local_path
 from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
+from lakehouse.silver.private import in_list
 from lakehouse.silver.transform import ident, q, sql_list
 
 DELETED = "[deleted]"
@@ -182,19 +183,28 @@ def expire_and_clean(table: Table, stats: SilverStats) -> Table:
     return table
 
 
+def delete_rows(
+    table: Table, row_filter: str | BooleanExpression, request_id: str, dry_run: bool
+) -> int:
+    """Rows matching any predicate removed (copy-on-write); the exact count. For small
+    tables such as `private.pii_hashes` (it counts by reading the matching rows)."""
+    if table.current_snapshot() is None:
+        return 0
+    scan = table.scan(row_filter=row_filter, selected_fields=("event_id",))
+    rows = sum(len(b) for b in scan.to_arrow_batch_reader())
+    if rows and not dry_run:
+        table.delete(row_filter, snapshot_properties={PURGE_PROPERTY: request_id})
+    return rows
+
+
 def purge_private(
     table: Table, id_hashes: list[str], request_id: str, dry_run: bool, stats: SilverStats
 ) -> None:
     """`private.pii_hashes` rows of the identities (by their salted id hashes) removed,
     then its old snapshots and orphan files like `lake.events`'."""
-    if table.current_snapshot() is None or not id_hashes:
+    if not id_hashes:
         return
-    owned = Or(*(In(f"{c}_sha256", id_hashes) for c in _ID_COLUMNS))
-    stats.private_rows_dropped = sum(
-        len(batch) for batch in table.scan(row_filter=owned, selected_fields=("event_id",)).to_arrow_batch_reader()
-    )
-    if dry_run:
-        return
-    if stats.private_rows_dropped:
-        table.delete(owned, snapshot_properties={PURGE_PROPERTY: request_id})
-    expire_and_clean(table, stats)
+    owned = " OR ".join(in_list(f"{c}_sha256", id_hashes) for c in _ID_COLUMNS)
+    stats.private_rows_dropped = delete_rows(table, owned, request_id, dry_run)
+    if not dry_run and table.current_snapshot() is not None:
+        expire_and_clean(table, stats)

@@ -3,7 +3,8 @@ identifiers.
 
 Stripped (from the columns and from `_raw`): the envelope fields that identify a person
 or a device — `user_id`, `anon_id`, `device_id`, `session_id` (a client session is one
-person's) and `click_token` (a click proof issued to one person). The envelope has no
+person's) and `click_token` (a click proof issued to one person) — and `seq`, the
+session's event counter, meaningless without its session (and a trail through it). The envelope has no
 IP field; `referrer`, `page_path`, `utm_*`, `city` and `country` describe the visit,
 not who made it, and stay. Payload ids of *other* people (`referrer_user_id`) follow
 their own consent, not this event's.
@@ -28,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-STRIPPED = ("user_id", "anon_id", "device_id", "session_id", "click_token")
+STRIPPED = ("user_id", "anon_id", "device_id", "session_id", "seq", "click_token")
 CONSENT_EVENT = "consent.update"
 CONSENT_RECORD_KEEPS = ("user_id", "anon_id")  # who the consent decision belongs to
 CONSENT_COLUMN = "consent_analytics"

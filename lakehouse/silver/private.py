@@ -29,7 +29,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError, TableAlreadyExistsError
-from pyiceberg.expressions import In
 from pyiceberg.schema import Schema
 from pyiceberg.table import Table
 from pyiceberg.types import DateType, NestedField, StringType, TimestamptzType
@@ -39,7 +38,7 @@ from lakehouse.config import Settings
 from lakehouse.privacy.idhash import id_hash, salt
 from lakehouse.privacy.pii import find_pii, normalized
 from lakehouse.silver.catalog import catalog_exists, load_catalog
-from lakehouse.silver.transform import Parsed
+from lakehouse.silver.transform import Parsed, q
 
 NAMESPACE = "private"
 PII_HASHES = f"{NAMESPACE}.pii_hashes"
@@ -71,6 +70,11 @@ ARROW_SCHEMA = pa.schema(
 )
 
 
+def in_list(column: str, values: list[str]) -> str:
+    """A pyiceberg row filter: `column` is one of `values`."""
+    return f"{column} IN ({', '.join(q(v) for v in values)})"
+
+
 def ensure_table(catalog: Catalog) -> Table:
     """`private.pii_hashes`, created on first use."""
     catalog.create_namespace_if_not_exists(NAMESPACE)
@@ -78,9 +82,7 @@ def ensure_table(catalog: Catalog) -> Table:
         return catalog.load_table(PII_HASHES)
     except NoSuchTableError:
         try:
-            return catalog.create_table(
-                PII_HASHES, SCHEMA, properties={"format-version": "2"}
-            )
+            return catalog.create_table(PII_HASHES, SCHEMA, properties={"format-version": "2"})
         except TableAlreadyExistsError:
             return catalog.load_table(PII_HASHES)
 
@@ -163,7 +165,7 @@ class PrivateArea:
         table.refresh()
         ids = sorted(set(rows.column("event_id").to_pylist()))
         if table.current_snapshot() is not None:
-            done = table.scan(row_filter=In("event_id", ids), selected_fields=("event_id",))
+            done = table.scan(row_filter=in_list("event_id", ids), selected_fields=("event_id",))
             present = done.to_arrow().column("event_id")
             if len(present):
                 rows = rows.filter(pc.invert(pc.is_in(rows.column("event_id"), present)))

@@ -4,6 +4,7 @@ only as salted hashes in `private.pii_hashes`, which Gold never reads and DSAR p
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from lakehouse.access.policy import load_policy
 from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.privacy.dsar import delete_user
 from lakehouse.privacy.idhash import salt
+from lakehouse.privacy.retention import apply
 from lakehouse.silver.private import PII_HASHES, load_table
 from lakehouse.silver.refine import refine
 from tests.silver.conftest import event, land, silver
@@ -152,3 +154,17 @@ def test_the_access_policy_gives_the_private_area_to_admin_only() -> None:
     }
     assert readers == {"admin"}
 
+
+def test_retention_drops_the_hashes_of_expired_days(settings: Settings) -> None:
+    """PRIV-4 on the private area: derived data older than 36 months goes, the rest stays."""
+    query = {"query_id": "q_1", "query": f"mail {EMAIL}", "results_count": 1, "city": "Berlin"}
+    old = event(event_name="search.query", payload=query, event_ts="2023-06-09T10:00:00Z")
+    new = event(event_name="search.query", payload=query, event_ts="2026-10-30T10:00:00Z")
+    land(settings, [old, new])
+    refine(settings)
+    assert {r["event_id"] for r in _private_rows(settings)} == {old["event_id"], new["event_id"]}
+    dry = apply(settings, dry_run=True, today=date(2026, 11, 23))
+    assert dry.silver.private_rows_dropped == 1 and len(_private_rows(settings)) == 2
+    report = apply(settings, today=date(2026, 11, 23))
+    assert report.silver.private_rows_dropped == 1
+    assert [r["event_id"] for r in _private_rows(settings)] == [new["event_id"]]

@@ -58,7 +58,7 @@ def test_consent_off_events_lose_their_identifiers_and_keep_their_amounts(
 
     record = rows[decision["event_id"]]
     assert (record["user_id"], record["anon_id"]) == ("u_off", "anon_off")
-    assert (record["device_id"], record["session_id"]) == (None, None)
+    assert (record["device_id"], record["session_id"], record["seq"]) == (None, None, None)
     assert set(orjson.loads(record["_raw"])) >= {"user_id", "anon_id"}
     assert "dv_off" not in record["_raw"] and "s_off" not in record["_raw"]
 
