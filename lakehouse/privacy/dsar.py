@@ -2,7 +2,8 @@
 
 Order, under the refine lock (no refine interleaves):
 
-1. resolve the linked ids (`linked.resolve`);
+1. resolve the linked ids (`linked.resolve`), and from Bronze the event_ids of their
+   consent-off events, which Silver holds without ids (PRIV-2);
 2. tombstone their salted hashes first, so an event arriving meanwhile is dropped by
    the next refine;
 3. Bronze and the DLQ: privileged rewrite of the files that hold an id (`rawfiles`);
@@ -66,6 +67,7 @@ class DsarReport:
                 "anon": len(self.linked.anon_ids),
                 "device": len(self.linked.device_ids),
                 "shared_kept": self.linked.shared_kept,
+                "consent_off_events": len(self.linked.stripped_event_ids),
             },
             "bronze": asdict(self.bronze),
             "dlq": asdict(self.dlq),
@@ -89,6 +91,11 @@ class DsarReport:
             + (
                 f" ({ln.shared_kept} shared id(s) kept: another user uses them)"
                 if ln.shared_kept
+                else ""
+            )
+            + (
+                f"; {len(ln.stripped_event_ids)} consent-off event(s) stored without ids"
+                if ln.stripped_event_ids
                 else ""
             ),
             f"  bronze: {verb} {b.lines_dropped} line(s), scrubbed {b.lines_scrubbed} mention(s) "
@@ -193,7 +200,10 @@ def _purge(
             finally:
                 ledger.close()
             table = load_catalog(s).load_table(EVENTS)
-        rewrite_without(table, ids, report.request_id, dry_run, report.silver)
+        rewrite_without(
+            table, ids, report.request_id, dry_run, report.silver,
+            report.linked.stripped_event_ids,
+        )  # fmt: skip
         if not dry_run:
             expire_and_clean(table, report.silver)
     private = private_area.load_table(s)

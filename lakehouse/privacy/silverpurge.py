@@ -14,9 +14,11 @@ versions stay on disk (SPEC §0). So a purge is three steps, under the refine lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from pyiceberg.expressions import BooleanExpression
 from pyiceberg.table import Table
 from pyiceberg.types import MapType, StringType
@@ -68,8 +70,11 @@ def _select(table: Table, ids: list[str]) -> str:
 
 
 def _owned(ids: list[str]) -> str:
+    """Rows of the identities: by id, or by event_id for their consent-off events
+    (stored without ids, PRIV-2; the temp table `purge_events` lists them)."""
     listing = sql_list(ids)
-    return " OR ".join(f"coalesce(list_contains({listing}, {c}), false)" for c in _ID_COLUMNS)
+    by_id = [f"coalesce(list_contains({listing}, {c}), false)" for c in _ID_COLUMNS]
+    return " OR ".join([*by_id, "event_id IN (SELECT event_id FROM purge_events)"])
 
 
 def _mentions(ids: list[str]) -> str:
@@ -77,15 +82,26 @@ def _mentions(ids: list[str]) -> str:
 
 
 def rewrite_without(
-    table: Table, ids: list[str], request_id: str, dry_run: bool, stats: SilverStats
+    table: Table,
+    ids: list[str],
+    request_id: str,
+    dry_run: bool,
+    stats: SilverStats,
+    event_ids: Sequence[str] = (),
 ) -> Table:
-    """Step 1: drop the identities' rows and scrub mentions, in one overwrite commit."""
+    """Step 1: drop the identities' rows (and `event_ids`, their id-less consent-off
+    events) and scrub mentions, in one overwrite commit."""
     tasks = list(table.scan().plan_files()) if table.current_snapshot() is not None else []
     if not tasks or not ids:
         return table
     con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.register(
+            "purge_events_arrow", pa.table({"event_id": pa.array(list(event_ids), pa.string())})
+        )
+        con.execute("CREATE TEMP TABLE purge_events AS SELECT * FROM purge_events_arrow")
+        con.unregister("purge_events_arrow")
         paths = {str(local_path(t.file.file_path)): t.file for t in tasks}
         hit = con.execute(
             f"""SELECT filename, count(*) FILTER ({_owned(ids)}),

@@ -105,6 +105,7 @@ class RefineResult:
             f"rows_written={self.rows_written} duplicates_dropped={self.duplicates} "
             f"seconds={self.seconds:.2f} ({self.events_per_s:,.0f} events/s)"
             + (f" tombstoned_dropped={self.tombstoned}" if self.tombstoned else "")
+            + (f" pii_hashed={self.pii_hashed}" if self.pii_hashed else "")
         )
 
 

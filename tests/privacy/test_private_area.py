@@ -116,6 +116,10 @@ def test_dsar_purges_the_private_area_for_a_consent_off_user(
     report = delete_user(settings, "u_off")
     assert report.silver.private_rows_dropped == 1
     assert report.scan.clean
+    # its Silver row has no id (PRIV-2); Bronze named it, so it went too
+    assert report.linked.stripped_event_ids == [off["event_id"]]
+    assert off["event_id"] not in {r["event_id"] for r in silver(settings)}
+    assert len(silver(settings)) == 2
     left = _private_rows(settings)
     assert [r["event_id"] for r in left] == [lake["on"]["event_id"]] * 2  # type: ignore[index]
     table = load_table(settings)
