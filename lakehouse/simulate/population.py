@@ -137,8 +137,6 @@ def buyer(sim: Sim) -> None:
         if not actor.consent_off and rng.random() < P_SESSION_TOUCH:
             touch = rng.choices(_USER_SURFACES, weights=_USER_SURFACE_W)[0]
         plans.append(Plan(start=start, device=d, touch=touch))
-    if actor.consent_off:  # planted: their orders must still count in GMV (PRIV-2)
-        plans[-1].depth = 5
     by_device = [[p for p in plans if p.device == d] for d in range(n_dev)]
     new_signup = rng.random() < P_NEW_SIGNUP
     if new_signup:

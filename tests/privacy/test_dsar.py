@@ -135,7 +135,7 @@ def _digests(root: Path) -> dict[str, str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("dsar")
     gen = base / "events.ndjson"
-    generate(3000, 3, gen, start=date(2026, 10, 1), days=5)
+    generate(3000, 17, gen, start=date(2026, 10, 1), days=5)
     truth = load_truth(truth_path(gen))
     user, other = _pick_user(gen, truth)
     ids = _expected_ids(gen, user)
