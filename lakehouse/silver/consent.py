@@ -4,9 +4,9 @@ identifiers.
 Stripped (from the columns and from `_raw`): the envelope fields that identify a person
 or a device — `user_id`, `anon_id`, `device_id`, `session_id` (a client session is one
 person's) and `click_token` (a click proof issued to one person) — and `seq`, the
-session's event counter, meaningless without its session (and a trail through it). The envelope has no
-IP field; `referrer`, `page_path`, `utm_*`, `city` and `country` describe the visit,
-not who made it, and stay. Payload ids of *other* people (`referrer_user_id`) follow
+session's event counter, meaningless without its session. The envelope has no IP
+field; `referrer`, `page_path`, `utm_*`, `city` and `country` describe the visit, not
+who made it, and stay. Payload ids of *other* people (`referrer_user_id`) follow
 their own consent, not this event's.
 
 Everything else of the event stays, so no event is lost: orders, refunds, disputes and
