@@ -4,6 +4,7 @@ only as salted hashes in `private.pii_hashes`, which Gold never reads and DSAR p
 from __future__ import annotations
 
 import hashlib
+import signal
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from lakehouse.privacy.retention import apply
 from lakehouse.silver.private import PII_HASHES, load_table
 from lakehouse.silver.refine import refine
 from tests.silver.conftest import event, land, silver
+from tests.silver.test_crash import run_child
 
 EMAIL, PHONE = "Jane.Doe@Example.com", "+49 170 1234567"
 OFF = {"analytics": False, "marketing": False}
@@ -174,3 +176,20 @@ def test_retention_drops_the_hashes_of_expired_days(settings: Settings) -> None:
     report = apply(settings, today=date(2026, 11, 23))
     assert report.silver.private_rows_dropped == 1
     assert [r["event_id"] for r in _private_rows(settings)] == [new["event_id"]]
+
+
+def test_a_refine_killed_before_its_commit_neither_loses_nor_doubles_hashes(
+    settings: Settings,
+) -> None:
+    """The private rows are appended before the batch's lake.events commit: a kill in
+    between leaves them, and the redone batch finds them and adds none."""
+    query = {"query_id": "q_1", "query": f"mail {EMAIL}", "results_count": 1, "city": "Berlin"}
+    ev = event(event_name="search.query", payload=query)
+    land(settings, [ev, event()])
+    child = run_child(settings, fault="before-commit:1")
+    assert child.wait(60) == -signal.SIGKILL, child.stderr.read() if child.stderr else ""
+    assert [r["event_id"] for r in _private_rows(settings)] == [ev["event_id"]]
+    assert silver(settings) == []  # the batch never committed
+    result = refine(settings)
+    assert result.recovered[0].endswith("redone") and result.rows_written == 2
+    assert [r["event_id"] for r in _private_rows(settings)] == [ev["event_id"]]
