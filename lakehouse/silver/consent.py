@@ -15,9 +15,10 @@ analytics consent), only the buyer behind them becomes unknown. One exception ke
 `user_id` and `anon_id`: the `consent.update` event itself is the record of who decided
 what and when (GDPR art. 7(1)), and `dim_identity` shows each identity's latest one.
 
-Stripping runs in DuckDB over the batch's Arrow rows (one CASE per column on the
-consent flag), after dedup and the tombstone check have read the ids; a batch without a
-consent-off row is returned untouched. Events without a consent object (some server
+Stripping is vectorised over the batch: id columns are nulled by an if-else on the
+consent mask, and only the consent-off rows' `_raw` goes through DuckDB (a JSON merge
+patch, chosen by a CASE on the event name) and back in place. It runs after dedup and
+the tombstone check have read the ids; a batch without a consent-off row is untouched. Events without a consent object (some server
 events) carry no decision and are kept as sent.
 """
 
@@ -33,8 +34,6 @@ STRIPPED = ("user_id", "anon_id", "device_id", "session_id", "seq", "click_token
 CONSENT_EVENT = "consent.update"
 CONSENT_RECORD_KEEPS = ("user_id", "anon_id")  # who the consent decision belongs to
 CONSENT_COLUMN = "consent_analytics"
-_OFF = f"coalesce({CONSENT_COLUMN} = false, false)"
-_IS_RECORD = f"event_name = '{CONSENT_EVENT}'"
 
 
 def _patch(fields: tuple[str, ...]) -> str:
@@ -42,43 +41,51 @@ def _patch(fields: tuple[str, ...]) -> str:
     return "'" + json.dumps(dict.fromkeys(fields)) + "'"
 
 
-def _column_sql(name: str) -> str:
-    if name == "_raw":
-        kept = tuple(f for f in STRIPPED if f not in CONSENT_RECORD_KEEPS)
-        return (
-            f"CASE WHEN NOT {_OFF} THEN _raw WHEN {_IS_RECORD} "
-            f"THEN CAST(json_merge_patch(_raw, {_patch(kept)}) AS VARCHAR) "
-            f"ELSE CAST(json_merge_patch(_raw, {_patch(STRIPPED)}) AS VARCHAR) END"
-        )
-    off = _OFF if name not in CONSENT_RECORD_KEEPS else f"{_OFF} AND NOT {_IS_RECORD}"
-    return f"CASE WHEN {off} THEN NULL ELSE {name} END"
+_RAW_SQL = (
+    f"SELECT CAST(json_merge_patch(_raw, CASE WHEN event_name = '{CONSENT_EVENT}' "
+    f"THEN {_patch(tuple(f for f in STRIPPED if f not in CONSENT_RECORD_KEEPS))} "
+    f"ELSE {_patch(STRIPPED)} END) AS VARCHAR) AS _raw FROM consent_rows"
+)
+
+
+def _single(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def consent_off(rows: pa.Table) -> pa.Array:
     """Boolean mask: the rows whose event says `consent.analytics = false`."""
     if CONSENT_COLUMN not in rows.column_names:
         return pa.array([False] * rows.num_rows)
-    flag = rows.column(CONSENT_COLUMN).combine_chunks()
-    return pc.fill_null(pc.equal(flag, False), False)
+    return pc.fill_null(pc.equal(_single(rows.column(CONSENT_COLUMN)), False), False)
 
 
 def strip_identifiers(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> pa.Table:
     """`rows` with the identifiers of consent-off events removed (see module doc).
 
-    `con` must keep insertion order (refine's connections do), so the result lines up
-    with `rows`.
+    Id columns are nulled by a vectorised if-else on the consent mask; `_raw` of the
+    consent-off rows alone is patched in DuckDB and put back in place. `con` must keep
+    insertion order (refine's connections do), so the patched texts line up.
     """
-    if rows.num_rows == 0 or not pc.any(consent_off(rows)).as_py():
+    off = consent_off(rows)
+    if rows.num_rows == 0 or not pc.any(off).as_py():
         return rows
-    targets = [c for c in (*STRIPPED, "_raw") if c in rows.column_names]
-    inputs = rows.select(list(dict.fromkeys([*targets, CONSENT_COLUMN, "event_name"])))
-    con.register("consent_rows", inputs)
-    try:
-        select = ", ".join(f"{_column_sql(c)} AS {c}" for c in targets)
-        stripped = con.execute(f"SELECT {select} FROM consent_rows").to_arrow_table()
-    finally:
-        con.unregister("consent_rows")
-    for name in targets:
+    record = pc.fill_null(pc.equal(_single(rows.column("event_name")), CONSENT_EVENT), False)
+    not_record = pc.and_(off, pc.invert(record))
+    for name in STRIPPED:
+        if name not in rows.column_names:
+            continue
         i = rows.schema.get_field_index(name)
-        rows = rows.set_column(i, rows.field(i), stripped.column(name).cast(rows.field(i).type))
+        mask = not_record if name in CONSENT_RECORD_KEEPS else off
+        nulled = pc.if_else(mask, pa.scalar(None, rows.field(i).type), _single(rows.column(i)))
+        rows = rows.set_column(i, rows.field(i), nulled)
+    if "_raw" in rows.column_names:
+        con.register("consent_rows", rows.select(["_raw", "event_name"]).filter(off))
+        try:
+            patched = con.execute(_RAW_SQL).to_arrow_table().column("_raw")
+        finally:
+            con.unregister("consent_rows")
+        i = rows.schema.get_field_index("_raw")
+        typ = rows.field(i).type
+        raw = pc.replace_with_mask(_single(rows.column(i)), off, _single(patched.cast(typ)))
+        rows = rows.set_column(i, rows.field(i), raw)
     return rows
