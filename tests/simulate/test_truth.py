@@ -18,6 +18,7 @@ DOCUMENTED_KEYS = {
     "consent_off_users", "orders", "gmv_cents", "gmv_cents_by_day", "refunds", "refunded_cents",
     "disputes_opened", "disputes_lost", "payouts", "payout_cents", "orders_by_channel",
     "order_channel", "fraud_bursts", "referrals", "experiments", "sessions_planted", "start", "days",
+    "identified",
 }  # fmt: skip
 
 
