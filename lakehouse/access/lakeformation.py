@@ -18,8 +18,10 @@ import yaml
 
 from lakehouse.access.policy import Policy, Role
 from lakehouse.config import PROJECT_ROOT
+from lakehouse.silver.private import PII_HASHES
 
 MARTS = PROJECT_ROOT / "models" / "marts"
+PRIVATE_DB, PRIVATE_TABLE = PII_HASHES.split(".")
 
 
 def gold_models(marts: Path = MARTS) -> dict[str, list[str]]:
@@ -43,6 +45,13 @@ def render(policy: Policy, database: str, account_id: str) -> dict[str, Any]:
     grants: list[dict[str, Any]] = []
     for role in policy.roles.values():
         principal = _principal(account_id, role)
+        if role.may_read_private:  # PRIV-1: the private Silver area, its own Glue database
+            grants.append({
+                "Principal": principal,
+                "Resource": {"Table": {"CatalogId": account_id, "DatabaseName": PRIVATE_DB,
+                                       "Name": PRIVATE_TABLE}},
+                "Permissions": ["SELECT", "DESCRIBE"],
+            })  # fmt: skip
         if role.unrestricted:
             grants.append({
                 "Principal": principal,

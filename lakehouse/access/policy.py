@@ -33,6 +33,9 @@ class Role:
     cities: tuple[str, ...] = ()
     city_ids: tuple[str, ...] = ()
     description: str = ""
+    # PRIV-1: may read the private Silver area (`private.pii_hashes`). The local query
+    # layer serves Gold only, so this only ever becomes a Lake Formation grant.
+    may_read_private: bool = False
 
     @property
     def unrestricted(self) -> bool:
@@ -89,6 +92,12 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _flag(raw: Any, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ConfigError(f"{where} must be true or false; fix the access policy.")
+    return raw
+
+
 def load_policy(path: Path | None = None) -> Policy:
     """The policy at `path` (default `$LAKEHOUSE_ACCESS_POLICY`, else config/access.yml)."""
     file = path or Path(os.environ.get("LAKEHOUSE_ACCESS_POLICY") or POLICY_FILE)
@@ -127,5 +136,6 @@ def load_policy(path: Path | None = None) -> Policy:
             cities=cities,
             city_ids=tuple(known[c] for c in cities),
             description=str(spec.get("description", "")),
+            may_read_private=_flag(spec.get("private_area", False), f"{where}.private_area"),
         )
     return Policy(file, roles)

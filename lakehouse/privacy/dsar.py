@@ -2,11 +2,13 @@
 
 Order, under the refine lock (no refine interleaves):
 
-1. resolve the linked ids (`linked.resolve`);
+1. resolve the linked ids (`linked.resolve`), and from Bronze the event_ids of their
+   consent-off events, which Silver holds without ids (PRIV-2);
 2. tombstone their salted hashes first, so an event arriving meanwhile is dropped by
    the next refine;
 3. Bronze and the DLQ: privileged rewrite of the files that hold an id (`rawfiles`);
-4. Silver: rewrite, expire snapshots, delete orphan files (`silverpurge`);
+4. Silver: rewrite, expire snapshots, delete orphan files (`silverpurge`); the same for
+   the identities' rows of the private area `private.pii_hashes` (by their id hashes);
 5. Gold: full-refresh rebuild into a fresh DuckDB file; caches deleted (`goldpurge`);
 6. the verification scan of every file under the lake root (`scan`);
 7. one audit entry with the counts, the scan result and the id hashes.
@@ -30,7 +32,13 @@ from lakehouse.privacy.idhash import id_hashes, salt
 from lakehouse.privacy.linked import DENY_LIST, LinkedIds, resolve
 from lakehouse.privacy.rawfiles import RewriteStats, purge_log
 from lakehouse.privacy.scan import ScanResult, scan
-from lakehouse.privacy.silverpurge import SilverStats, expire_and_clean, rewrite_without
+from lakehouse.privacy.silverpurge import (
+    SilverStats,
+    expire_and_clean,
+    purge_private,
+    rewrite_without,
+)
+from lakehouse.silver import private as private_area
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.ledger import Ledger, refine_lock
 from lakehouse.silver.refine import recover
@@ -59,6 +67,7 @@ class DsarReport:
                 "anon": len(self.linked.anon_ids),
                 "device": len(self.linked.device_ids),
                 "shared_kept": self.linked.shared_kept,
+                "consent_off_events": len(self.linked.stripped_event_ids),
             },
             "bronze": asdict(self.bronze),
             "dlq": asdict(self.dlq),
@@ -83,6 +92,11 @@ class DsarReport:
                 f" ({ln.shared_kept} shared id(s) kept: another user uses them)"
                 if ln.shared_kept
                 else ""
+            )
+            + (
+                f"; {len(ln.stripped_event_ids)} consent-off event(s) stored without ids"
+                if ln.stripped_event_ids
+                else ""
             ),
             f"  bronze: {verb} {b.lines_dropped} line(s), scrubbed {b.lines_scrubbed} mention(s) "
             f"in {b.files_rewritten + b.files_removed} of {b.files_scanned} file(s)",
@@ -90,6 +104,7 @@ class DsarReport:
             f"of {d.files_scanned} file(s)",
             f"  silver: {verb} {s.rows_dropped} row(s), scrubbed {s.rows_scrubbed} mention(s) in "
             f"{s.files_rewritten} file(s)",
+            f"  private: {verb} {s.private_rows_dropped} e-mail/phone hash row(s)",
         ]
         if not self.dry_run:
             out += [
@@ -192,9 +207,16 @@ def _purge(
             finally:
                 ledger.close()
             table = load_catalog(s).load_table(EVENTS)
-        rewrite_without(table, ids, report.request_id, dry_run, report.silver)
+        rewrite_without(
+            table, ids, report.request_id, dry_run, report.silver,
+            report.linked.stripped_event_ids,
+        )  # fmt: skip
         if not dry_run:
             expire_and_clean(table, report.silver)
+    private = private_area.load_table(s)
+    if private is not None:  # it exists, so the salt does: a dry run reads, never creates it
+        hashes = id_hashes(salt(s), ids)
+        purge_private(private, hashes, report.request_id, dry_run, report.silver)
     lap("silver")
     if dry_run:
         return

@@ -29,6 +29,8 @@ class LinkedIds:
     anon_ids: list[str] = field(default_factory=list)
     device_ids: list[str] = field(default_factory=list)
     shared_kept: int = 0  # anon/device ids also used by another user: not deleted
+    # their consent-off events (PRIV-2): Silver holds them without ids, Bronze says whose
+    stripped_event_ids: list[str] = field(default_factory=list)
 
     @property
     def all(self) -> list[str]:
@@ -107,12 +109,34 @@ def resolve(
             ).fetchall()
         }
         own.execute("DROP TABLE dsar_ids")
+        anon_ids, device_ids = sorted(anons - shared_anons), sorted(devices - shared_devices)
+        stripped = _consent_off_events(settings, own, [user_id, *anon_ids, *device_ids])
     finally:
         if con is None:
             own.close()
     return LinkedIds(
-        user_id,
-        sorted(anons - shared_anons),
-        sorted(devices - shared_devices),
-        len(shared_anons) + len(shared_devices),
+        user_id, anon_ids, device_ids, len(shared_anons) + len(shared_devices), stripped
     )
+
+
+def _consent_off_events(
+    settings: Settings, con: duckdb.DuckDBPyConnection, ids: list[str]
+) -> list[str]:
+    """event_ids of the identities' `consent.analytics = false` events in Bronze.
+
+    Refine strips their ids (PRIV-2), so Silver cannot say whose they are; the raw record
+    can, for as long as retention keeps it (25 months against Silver's 36)."""
+    bronze = [str(f.path) for f in list_sealed(settings.bronze_dir)]
+    if not bronze:
+        return []
+    listing = sql_list(ids)
+    rows = con.execute(
+        f"""SELECT DISTINCT event.event_id FROM read_ndjson({sql_list(bronze)},
+                format = 'newline_delimited', hive_partitioning = false, columns = {{'event':
+                'STRUCT(event_id VARCHAR, user_id VARCHAR, anon_id VARCHAR, device_id VARCHAR,
+                        consent STRUCT(analytics BOOLEAN))'}})
+            WHERE event.consent.analytics = false AND (list_contains({listing}, event.user_id)
+               OR list_contains({listing}, event.anon_id)
+               OR list_contains({listing}, event.device_id))"""
+    ).fetchall()
+    return sorted(r[0] for r in rows)

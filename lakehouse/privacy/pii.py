@@ -48,3 +48,23 @@ def redact(text: str) -> str:
         return text
     text = EMAIL_RE.sub("[redacted:email]", text)
     return PHONE_RE.sub("[redacted:phone]", text)
+
+
+def find_pii(text: str) -> list[tuple[str, str]]:
+    """Every (kind, value) `redact` would replace in `text`, e-mails first (same order)."""
+    if not has_pii(text):
+        return []
+    found = [("email", m.group(0)) for m in EMAIL_RE.finditer(text)]
+    rest = EMAIL_RE.sub("[redacted:email]", text)
+    return found + [("phone", m.group(0)) for m in PHONE_RE.finditer(rest)]
+
+
+def normalized(kind: str, value: str) -> str:
+    """The form that is hashed: e-mails lower-cased; phones as '+' and digits ('00' → '+'),
+    so one address or number written two ways hashes the same."""
+    if kind == "email":
+        return value.strip().lower()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value.lstrip().startswith("+"):
+        return "+" + digits
+    return "+" + digits[2:] if digits.startswith("00") else digits

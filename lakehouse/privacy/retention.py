@@ -4,7 +4,8 @@ than 36 months (PRIV-4), both configurable, audited.
 Raw = Bronze and DLQ files, by their arrival-date partition (`event_dt=` folders are
 arrival dates there). Derived = Silver rows by `event_dt` (event date): whole
 partitions are deleted, snapshots expired and orphan files removed, so the bytes
-really go (see `silverpurge`); Gold is then rebuilt from what remains.
+really go (see `silverpurge`); the private area's hashes (PRIV-1) of those days go too;
+Gold is then rebuilt from what remains.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from lakehouse.errors import ConfigError
 from lakehouse.ids import new_ulid
 from lakehouse.ingest.logfile import MANIFEST, list_sealed
 from lakehouse.privacy import audit, goldpurge
-from lakehouse.privacy.silverpurge import SilverStats, delete_where, expire_and_clean
+from lakehouse.privacy.silverpurge import SilverStats, delete_rows, delete_where, expire_and_clean
+from lakehouse.silver import private as private_area
 from lakehouse.silver.ledger import refine_lock
 from lakehouse.silver.tables import load_events_table
 
@@ -95,6 +97,7 @@ class RetentionReport:
             + (f": {', '.join(self.raw_partitions)}" if self.raw_partitions else ""),
             f"  silver: {verb} {self.silver_rows} row(s) in {len(self.silver_partitions)} partition(s)"
             + (f": {', '.join(self.silver_partitions)}" if self.silver_partitions else ""),
+            f"  private: {verb} {self.silver.private_rows_dropped} e-mail/phone hash row(s)",
         ]
         if not self.dry_run:
             out.append(
@@ -162,6 +165,14 @@ def apply(
             report.silver_rows = delete_where(table, old, report.request_id, dry_run)
             if not dry_run and report.silver_rows:
                 expire_and_clean(table, report.silver)
+        private = private_area.load_table(s)
+        if private is not None:  # PRIV-1 hashes age out with the events they came from
+            old = f"event_dt < '{report.derived_cutoff.isoformat()}'"
+            report.silver.private_rows_dropped = delete_rows(
+                private, old, report.request_id, dry_run
+            )
+            if not dry_run and report.silver.private_rows_dropped:
+                expire_and_clean(private, report.silver)
         if not dry_run and report.silver_rows:
             report.gold_rebuilt = goldpurge.rebuild(s)
     if not dry_run:

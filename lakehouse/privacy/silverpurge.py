@@ -14,9 +14,11 @@ versions stay on disk (SPEC §0). So a purge is three steps, under the refine lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from pyiceberg.expressions import BooleanExpression
 from pyiceberg.table import Table
 from pyiceberg.types import MapType, StringType
@@ -24,6 +26,7 @@ from pyiceberg.types import MapType, StringType
 from lakehouse.silver.commit import data_dir, data_file_for, file_uri, local_path
 from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
+from lakehouse.silver.private import in_list
 from lakehouse.silver.transform import ident, q, sql_list
 
 DELETED = "[deleted]"
@@ -38,6 +41,7 @@ class SilverStats:
     rows_scrubbed: int = 0
     snapshots_expired: int = 0
     orphan_files_deleted: int = 0
+    private_rows_dropped: int = 0  # private.pii_hashes rows of the identities (PRIV-1)
 
 
 def _replaced(expr: str, ids: list[str]) -> str:
@@ -66,8 +70,11 @@ def _select(table: Table, ids: list[str]) -> str:
 
 
 def _owned(ids: list[str]) -> str:
+    """Rows of the identities: by id, or by event_id for their consent-off events
+    (stored without ids, PRIV-2; the temp table `purge_events` lists them)."""
     listing = sql_list(ids)
-    return " OR ".join(f"coalesce(list_contains({listing}, {c}), false)" for c in _ID_COLUMNS)
+    by_id = [f"coalesce(list_contains({listing}, {c}), false)" for c in _ID_COLUMNS]
+    return " OR ".join([*by_id, "event_id IN (SELECT event_id FROM purge_events)"])
 
 
 def _mentions(ids: list[str]) -> str:
@@ -75,15 +82,26 @@ def _mentions(ids: list[str]) -> str:
 
 
 def rewrite_without(
-    table: Table, ids: list[str], request_id: str, dry_run: bool, stats: SilverStats
+    table: Table,
+    ids: list[str],
+    request_id: str,
+    dry_run: bool,
+    stats: SilverStats,
+    event_ids: Sequence[str] = (),
 ) -> Table:
-    """Step 1: drop the identities' rows and scrub mentions, in one overwrite commit."""
+    """Step 1: drop the identities' rows (and `event_ids`, their id-less consent-off
+    events) and scrub mentions, in one overwrite commit."""
     tasks = list(table.scan().plan_files()) if table.current_snapshot() is not None else []
     if not tasks or not ids:
         return table
     con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.register(
+            "purge_events_arrow", pa.table({"event_id": pa.array(list(event_ids), pa.string())})
+        )
+        con.execute("CREATE TEMP TABLE purge_events AS SELECT * FROM purge_events_arrow")
+        con.unregister("purge_events_arrow")
         paths = {str(local_path(t.file.file_path)): t.file for t in tasks}
         hit = con.execute(
             f"""SELECT filename, count(*) FILTER ({_owned(ids)}),
@@ -179,3 +197,30 @@ def expire_and_clean(table: Table, stats: SilverStats) -> Table:
         if not any(folder.iterdir()):
             folder.rmdir()
     return table
+
+
+def delete_rows(
+    table: Table, row_filter: str | BooleanExpression, request_id: str, dry_run: bool
+) -> int:
+    """Rows matching any predicate removed (copy-on-write); the exact count. For small
+    tables such as `private.pii_hashes` (it counts by reading the matching rows)."""
+    if table.current_snapshot() is None:
+        return 0
+    scan = table.scan(row_filter=row_filter, selected_fields=("event_id",))
+    rows = sum(len(b) for b in scan.to_arrow_batch_reader())
+    if rows and not dry_run:
+        table.delete(row_filter, snapshot_properties={PURGE_PROPERTY: request_id})
+    return rows
+
+
+def purge_private(
+    table: Table, id_hashes: list[str], request_id: str, dry_run: bool, stats: SilverStats
+) -> None:
+    """`private.pii_hashes` rows of the identities (by their salted id hashes) removed,
+    then its old snapshots and orphan files like `lake.events`'."""
+    if not id_hashes:
+        return
+    owned = " OR ".join(in_list(f"{c}_sha256", id_hashes) for c in _ID_COLUMNS)
+    stats.private_rows_dropped = delete_rows(table, owned, request_id, dry_run)
+    if not dry_run and table.current_snapshot() is not None:
+        expire_and_clean(table, stats)

@@ -52,6 +52,7 @@ from lakehouse.silver.commit import (
 )
 from lakehouse.silver.duck import enable_s3
 from lakehouse.silver.ledger import BatchStats, Ledger, refine_lock
+from lakehouse.silver.private import PrivateArea
 from lakehouse.silver.storage import reader_path
 from lakehouse.silver.tables import EVENTS, ensure_events_table
 from lakehouse.silver.transform import BatchRefiner, Parsed, Selection, q
@@ -80,6 +81,7 @@ class RefineResult:
     dup_in_silver: int = 0  # new Bronze rows whose event_id was already in Silver
     fixed_rows: int = 0  # rows that needed the Python slow path (unknown fields, PII)
     tombstoned: int = 0  # rows of ids a DSAR deleted (late events): dropped, never resurrected
+    pii_hashed: int = 0  # e-mails/phones hashed into private.pii_hashes (PRIV-1)
     seconds: float = 0.0
     added_columns: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # "<batch>: committed|redone"
@@ -108,6 +110,7 @@ class RefineResult:
             f"rows_written={self.rows_written} duplicates_dropped={self.duplicates} "
             f"seconds={self.seconds:.2f} ({self.events_per_s:,.0f} events/s)"
             + (f" tombstoned_dropped={self.tombstoned}" if self.tombstoned else "")
+            + (f" pii_hashed={self.pii_hashed}" if self.pii_hashed else "")
         )
 
 
@@ -239,6 +242,7 @@ class _Runner:
         self.table = table
         self.ledger = ledger
         self.dead = tombstones.hashes(s)
+        self.private = PrivateArea(s)
         self.salt = salt(s) if self.dead else ""
         codec = table.properties.get("write.parquet.compression-codec", "zstd")
         self.refiner = BatchRefiner(
@@ -311,6 +315,7 @@ class _Runner:
             t = result._time("dedup", t)
             snapshot_id = None
             if sel.rows:
+                result.pii_hashed += self.private.add(parsed, keep, batch_id)  # PRIV-1, first
                 written = self.refiner.write(parsed, keep, data_dir(self.table), batch_id)
                 t = result._time("write", t)
                 _fault("before-commit", n)

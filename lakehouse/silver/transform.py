@@ -49,6 +49,7 @@ from lakehouse.ingest.logfile import SealedFile
 from lakehouse.ingest.registry import Registry
 from lakehouse.ingest.validate import IDENTIFIER_FIELDS
 from lakehouse.silver.clean import EventCleaner
+from lakehouse.silver.consent import strip_identifiers
 from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
 from lakehouse.silver.redact import PII_PREFILTER
@@ -385,6 +386,8 @@ class BatchRefiner:
         tables: list[tuple[pa.Table, pa.Array | None]] = [(parsed.rows, main_keep)]
         if parsed.fixed is not None:
             tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
+        # PRIV-2 last, after dedup and the tombstone check have read the ids.
+        tables = [(strip_identifiers(self.con, t), k) for t, k in tables]
         return write_partitions(tables, self.schema, data_dir, f"rb-{batch_id}", self.codec)
 
     def _select(self, source: str, loaded_at: datetime, strict: bool, rebuild: bool = False) -> str:

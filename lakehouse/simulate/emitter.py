@@ -28,6 +28,7 @@ P_UNKNOWN_FIELD = 0.002
 LATE_MIN_MS = 2 * DAY_MS + 12 * HOUR_MS
 LATE_SPREAD_MS = 12 * HOUR_MS
 
+CONSENT_EVENT = "consent.update"  # keeps its identity in Silver even with consent off
 FUNNEL = ("search.query", "profile.view", "message.sent", "checkout.start", "checkout.complete")
 _FUNNEL_STEP = {name: i for i, name in enumerate(FUNNEL)}
 
@@ -77,6 +78,14 @@ class Tally:
     sessions: int = 0
     funnel: list[int] = field(default_factory=lambda: [0] * len(FUNNEL))
     user_ids: set[str] = field(default_factory=set)
+    # The same facts as Silver keeps them (PRIV-2): a consent-off event has no identifiers,
+    # except its consent.update, which keeps user and anon id; that event alone is the
+    # identity's activity, so it is one Gold session of its own, reaching no funnel step.
+    identified_user_ids: set[str] = field(default_factory=set)
+    identified_anon_ids: set[str] = field(default_factory=set)
+    linked_anon_ids: set[str] = field(default_factory=set)  # seen with a user_id
+    identified_sessions: int = 0
+    identified_funnel: list[int] = field(default_factory=lambda: [0] * len(FUNNEL))
 
     def __post_init__(self) -> None:
         self.by_day = [0] * self.days
@@ -95,11 +104,14 @@ class Emitter:
 
     def open_session(self, actor: Actor, device: Device) -> Session:
         self.tally.sessions += 1
+        self.tally.identified_sessions += actor.consent["analytics"]
         return Session(actor, device, rid("ses_", self.rng))
 
     def close_session(self, s: Session) -> None:
+        t = self.tally
         for i in range(s.step):
-            self.tally.funnel[i] += 1
+            t.funnel[i] += 1
+            t.identified_funnel[i] += s.actor.consent["analytics"]
 
     def client(
         self,
@@ -220,6 +232,16 @@ class Emitter:
         t.by_day[day] += 1
         if user_id is not None:
             t.user_ids.add(user_id)
+        if ev["consent"]["analytics"] or name == CONSENT_EVENT:  # what Silver identifies
+            if user_id is not None:
+                t.identified_user_ids.add(user_id)
+            anon_id = ev["anon_id"]
+            if anon_id is not None:
+                t.identified_anon_ids.add(anon_id)
+                if user_id is not None:
+                    t.linked_anon_ids.add(anon_id)
+            if name == CONSENT_EVENT and not ev["consent"]["analytics"]:
+                t.identified_sessions += 1
         writer = self.writer
         r = rng.random()
         if r < P_DUPLICATE:

@@ -7,7 +7,8 @@ target from the file itself, deterministically, and records it under `faults` in
 truth file:
 
 - `loss`      10% of the busiest event hour's client events are dropped (every copy);
-              only events nothing else refers to (views, impressions, searches, app starts).
+              only events nothing else refers to (views, impressions, searches, app starts),
+              of consenting sessions (consent-off events carry no session in Silver).
 - `lag`       the last 2% of deliveries go to `<out>.delayed.ndjson`, to be loaded later and
               refined `refine_delay_minutes` after they arrive (the harness keeps the time).
 - `drift`     from the busiest `search.query` hour of the second half of the window on, every
@@ -93,8 +94,12 @@ class _Line:
 
     @property
     def is_client(self) -> bool:
+        """A client event OBS-3 can count: it has a seq, and Silver keeps its session
+        (a consent-off event reaches Silver without session or seq, PRIV-2)."""
         ev = self.ev or {}
-        return ev.get("source") in ("web", "app") and ev.get("seq") is not None
+        consent = ev.get("consent")
+        consent_off = isinstance(consent, dict) and consent.get("analytics") is False
+        return ev.get("source") in ("web", "app") and ev.get("seq") is not None and not consent_off
 
     def dump(self) -> None:
         assert self.ev is not None

@@ -213,6 +213,15 @@ def _truth(
         consent_off_users=sim.consent_off_users,
         sessions_planted=t.sessions,
         funnel_sessions=dict(zip(FUNNEL, t.funnel, strict=True)),
+        identified={
+            "users": len(t.identified_user_ids),
+            "anon_only_visitors": len(t.identified_anon_ids - t.linked_anon_ids),
+            "multi_device_users": [
+                u for u in sim.multi_device_users if u not in set(sim.consent_off_users)
+            ],
+            "sessions": t.identified_sessions,
+            "funnel_sessions": dict(zip(FUNNEL, t.identified_funnel, strict=True)),
+        },
         orders=ledger.orders,
         gmv_cents=ledger.gmv_cents,
         gmv_cents_by_day=_by_day(clock, ledger.gmv_by_day),

@@ -89,6 +89,10 @@ class Truth:
     fraud_invalid_touches: int  # touches discarded by the burst rule
     referrals: dict[str, int]  # signups, qualified, clawbacks
     experiments: dict[str, ExperimentTruth] = field(default_factory=dict)
+    # users, anon_only_visitors, multi_device_users, sessions, funnel_sessions as Gold can
+    # see them: consent-off events reach Silver without identifiers (PRIV-2), so their
+    # people only appear through their consent.update (which keeps user and anon id).
+    identified: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"

@@ -158,6 +158,10 @@ def test_lake_formation_grants_mirror_the_policy() -> None:
     ]
     assert admin == [{
         "Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/lakehouse-admin"},
+        "Resource": {"Table": {"CatalogId": "111122223333", "DatabaseName": "private", "Name": "pii_hashes"}},
+        "Permissions": ["SELECT", "DESCRIBE"],
+    }, {
+        "Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/lakehouse-admin"},
         "Resource": {"Table": {"CatalogId": "111122223333", "DatabaseName": "gold", "TableWildcard": {}}},
         "Permissions": ["SELECT", "DESCRIBE"],
     }]  # fmt: skip

@@ -135,7 +135,7 @@ def _digests(root: Path) -> dict[str, str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("dsar")
     gen = base / "events.ndjson"
-    generate(3000, 7, gen, start=date(2026, 10, 1), days=5)
+    generate(3000, 17, gen, start=date(2026, 10, 1), days=5)
     truth = load_truth(truth_path(gen))
     user, other = _pick_user(gen, truth)
     ids = _expected_ids(gen, user)
@@ -287,12 +287,52 @@ def test_a_placeholder_user_id_is_refused(settings: Settings) -> None:
 
 def test_dim_identity_carries_each_identitys_latest_consent(world: dict[str, Any]) -> None:
     """PRIV-2: the generator sends consent.update (analytics off) only for its planted
-    consent-off users, so exactly they have has_analytics_consent = false."""
+    consent-off users, so exactly they have has_analytics_consent = false. Their other
+    events reach Silver without identifiers, so nothing links an anonymous consent.update
+    to the user who logged in later: its identity is the anon id it was sent with."""
     rows = run_query(
         world["lake"],
         "select identity_id, has_analytics_consent, has_marketing_consent from dim_identity "
         "where consent_updated_at is not null",
     ).rows
+    updates = [
+        ev for _, ev in _events(world["gen"]) if ev and ev.get("event_name") == "consent.update"
+    ]
     planted = set(world["truth"]["consent_off_users"]) - {world["user"]}
-    assert planted and {r[0] for r in rows} == planted
+    deciders = {ev["user_id"] or ev["anon_id"] for ev in updates} - world["ids"]
+    assert planted and {ev["user_id"] for ev in updates if ev["user_id"]} <= planted
+    assert {r[0] for r in rows} == deciders
     assert {(r[1], r[2]) for r in rows} == {(False, False)}
+
+
+def test_consent_off_users_orders_count_without_an_identity(world: dict[str, Any]) -> None:
+    """PRIV-2 keeps contractual events: every order of a consent-off user is in Gold
+    with its amount (GMV), and none of them names its buyer."""
+    off = set(world["truth"]["consent_off_users"]) - {world["user"]}
+    orders = {
+        ev["payload"]["order_id"]: ev["payload"]["amount_cents"]
+        for _, ev in _events(world["gen"])
+        if ev and ev.get("event_name") == "checkout.complete" and ev.get("user_id") in off
+    }
+    assert orders, "the generator plants orders of consent-off users"
+    listed = ", ".join(f"'{o}'" for o in sorted(orders))
+    rows = run_query(
+        world["lake"],
+        "select order_id, amount_cents, identity_id, buyer_user_id from fact_orders "
+        f"where order_id in ({listed})",
+    ).rows
+    assert {r[0]: r[1] for r in rows} == orders
+    assert {(r[2], r[3]) for r in rows} == {(None, None)}
+    table = load_events_table(world["lake"])
+    assert table is not None
+    silver = (
+        table.scan(
+            row_filter="event_name = 'checkout.complete'",
+            selected_fields=("payload", "user_id", "consent_analytics"),
+        )
+        .to_arrow()
+        .to_pylist()
+    )
+    theirs = [r for r in silver if dict(r["payload"])["order_id"] in orders]
+    assert len(theirs) == len(orders)
+    assert all(r["user_id"] is None and r["consent_analytics"] is False for r in theirs)

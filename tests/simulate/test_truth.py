@@ -18,6 +18,7 @@ DOCUMENTED_KEYS = {
     "consent_off_users", "orders", "gmv_cents", "gmv_cents_by_day", "refunds", "refunded_cents",
     "disputes_opened", "disputes_lost", "payouts", "payout_cents", "orders_by_channel",
     "order_channel", "fraud_bursts", "referrals", "experiments", "sessions_planted", "start", "days",
+    "identified",
 }  # fmt: skip
 
 
@@ -268,3 +269,52 @@ def test_client_sessions_are_exactly_the_ses1_sessions(
                 start, mark = e["_ms"], touch
             last = e["_ms"]
     assert sessions == truth["sessions_planted"]
+
+
+def _as_silver_keeps(ev: dict[str, Any]) -> dict[str, Any]:
+    """PRIV-2 read from SPEC and the README, not from the refine code: a consent-off
+    event loses user, anon, device and session id, seq and click token; its
+    consent.update keeps user and anon id."""
+    if ev["consent"]["analytics"]:
+        return ev
+    keep = ("user_id", "anon_id") if ev["event_name"] == "consent.update" else ()
+    gone = ("user_id", "anon_id", "device_id", "session_id", "seq", "click_token")
+    return {**ev, **{k: None for k in gone if k not in keep}}
+
+
+def test_identified_facts_follow_consent_stripping(truth: dict[str, Any], replay: Replay) -> None:
+    seen = truth["identified"]
+    stripped = Replay(events={k: _as_silver_keeps(e) for k, e in replay.events.items()})
+    events = stripped.valid()
+    stitched = stripped.identity_map()
+    users = {e["user_id"] for e in events if e["user_id"]}
+    assert len(users) == seen["users"] <= truth["users"]
+    assert not users & set(truth["consent_off_users"]) - {
+        e["user_id"] for e in events if e["event_name"] == "consent.update"
+    }
+    anons = {e["anon_id"] for e in events if e["anon_id"]}
+    assert len(anons - stitched.keys()) == seen["anon_only_visitors"]
+    anons_of: dict[str, set[str]] = defaultdict(set)
+    for a, u in stitched.items():
+        anons_of[u].add(a)
+    assert {u for u, a in anons_of.items() if len(a) >= 2} == set(seen["multi_device_users"])
+    # Gold sessions: the planted client sessions of consenting people, plus one per
+    # identified consent.update of a consent-off person (its only identified event)
+    sessions = {e["session_id"] for e in events if e["session_id"]}
+    records = sum(
+        e["event_name"] == "consent.update" and not e["consent"]["analytics"] for e in events
+    )
+    assert len(sessions) + records == seen["sessions"] < truth["sessions_planted"]
+    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in events:
+        if e["session_id"]:
+            by_session[e["session_id"]].append(e)
+    reached: Counter[str] = Counter()
+    for evs in by_session.values():
+        step = 0
+        for e in sorted(evs, key=lambda e: e["seq"]):
+            if step < len(FUNNEL) and e["event_name"] == FUNNEL[step]:
+                step += 1
+        for name in FUNNEL[:step]:
+            reached[name] += 1
+    assert dict(reached) == seen["funnel_sessions"]

@@ -68,7 +68,7 @@ def test_funnel_by_city(wb_lake: Settings, truth: dict[str, Any]) -> None:
     steps = {"searched": "search.query", "viewed": "profile.view", "messaged": "message.sent",
              "checkout_started": "checkout.start", "ordered": "checkout.complete"}  # fmt: skip
     for column, step in steps.items():
-        assert sum(int(r[column]) for r in funnel) == truth["funnel_sessions"][step]
+        assert sum(int(r[column]) for r in funnel) == truth["identified"]["funnel_sessions"][step]
     berlin = next(r for r in funnel if r["city_name"] == "Berlin")
     assert float(berlin["session_conversion"]) == round(
         int(berlin["ordered"]) / int(berlin["sessions"]), 4
