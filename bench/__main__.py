@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.common import ROOT, Context, console, print_table
 
 # Stage modules in pipeline order; each has run(ctx) -> list[Row].
-STAGES = ["ingest", "refine", "build", "analyze", "dashboard"]
+STAGES = ["ingest", "load", "refine", "build", "analyze", "dashboard"]
 # Stages whose module is named for what it owns rather than the stage.
 MODULES = {"analyze": "experiments"}
 
