@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -158,20 +159,25 @@ def test_identities_sessions_and_consent(truth: dict[str, Any], replay: Replay) 
     assert len({e["session_id"] for e in events if e["session_id"]}) == truth["sessions_planted"]
 
 
-def test_funnel_counts_follow_step_order(truth: dict[str, Any], replay: Replay) -> None:
-    sessions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for e in replay.valid():
+def funnel_reached(events: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Sessions reaching each FUNNEL step in order (by client seq): an independent replay."""
+    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in events:
         if e["session_id"]:
-            sessions[e["session_id"]].append(e)
-    reached = Counter()
-    for evs in sessions.values():
+            by_session[e["session_id"]].append(e)
+    reached: Counter[str] = Counter()
+    for evs in by_session.values():
         step = 0
         for e in sorted(evs, key=lambda e: e["seq"]):
             if step < len(FUNNEL) and e["event_name"] == FUNNEL[step]:
                 step += 1
-        for s in FUNNEL[:step]:
-            reached[s] += 1
-    assert dict(reached) == truth["funnel_sessions"]
+        for name in FUNNEL[:step]:
+            reached[name] += 1
+    return dict(reached)
+
+
+def test_funnel_counts_follow_step_order(truth: dict[str, Any], replay: Replay) -> None:
+    assert funnel_reached(replay.valid()) == truth["funnel_sessions"]
     f = truth["funnel_sessions"]
     assert (
         f["search.query"]
@@ -305,16 +311,4 @@ def test_identified_facts_follow_consent_stripping(truth: dict[str, Any], replay
         e["event_name"] == "consent.update" and not e["consent"]["analytics"] for e in events
     )
     assert len(sessions) + records == seen["sessions"] < truth["sessions_planted"]
-    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for e in events:
-        if e["session_id"]:
-            by_session[e["session_id"]].append(e)
-    reached: Counter[str] = Counter()
-    for evs in by_session.values():
-        step = 0
-        for e in sorted(evs, key=lambda e: e["seq"]):
-            if step < len(FUNNEL) and e["event_name"] == FUNNEL[step]:
-                step += 1
-        for name in FUNNEL[:step]:
-            reached[name] += 1
-    assert dict(reached) == seen["funnel_sessions"]
+    assert funnel_reached(events) == seen["funnel_sessions"]
