@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.schema import Schema
@@ -26,6 +28,9 @@ _ID = b"PARQUET:field_id"
 # one, give up and fall back to plain encoding — wasted time. Every other column keeps
 # dictionary encoding.
 _NO_DICTIONARY = frozenset({"event_id", "event_ts", "_raw", "anon_id", "session_id", "device_id"})
+# Min/max of the whole event text or the payload map prune nothing (no query filters on
+# them) yet cost a sixth of the write; every other column keeps statistics for pruning.
+_NO_STATISTICS = frozenset({"_raw", "payload"})
 # Iceberg `write.parquet.compression-codec` values → pyarrow's names.
 _CODECS = {"zstd": "zstd", "snappy": "snappy", "gzip": "gzip", "lz4": "lz4", "uncompressed": "none"}
 
@@ -61,7 +66,7 @@ def write_partitions(
     s3:// URI, see `storage`). Returns the paths (local) or URIs (S3).
 
     Rows are gathered per partition straight from the inputs, so no merged copy of
-    the whole batch is ever built.
+    the whole batch is ever built (only each partition's rows, one at a time per thread).
     """
     compression = _CODECS.get(codec.lower(), "zstd")
     target: pa.Schema | None = None
@@ -77,23 +82,38 @@ def write_partitions(
         inputs.append((table.cast(target), keep))
     if not inputs:
         return []
-    days = pc.unique(pa.chunked_array([t.column(PARTITION).combine_chunks() for t, _ in inputs]))
+    # Each input's kept rows grouped by day once (a stable sort of their indices), so a
+    # partition's rows are one `take` instead of a mask over the whole batch per day.
+    by_day: dict[date, list[tuple[pa.Table, pa.Array]]] = {}
+    for table, keep in inputs:
+        idx = (
+            pa.array(np.arange(table.num_rows, dtype=np.int64))
+            if keep is None
+            else pc.indices_nonzero(keep)
+        )
+        part = table.column(PARTITION).take(idx).combine_chunks()
+        order = pc.sort_indices(part)
+        idx, part = idx.take(order), part.take(order)
+        values, starts = np.unique(part.to_numpy(zero_copy_only=False), return_index=True)
+        bounds = [*starts.tolist(), len(idx)]
+        for n, value in enumerate(values.tolist()):
+            chunk = idx.slice(bounds[n], bounds[n + 1] - bounds[n])
+            by_day.setdefault(value, []).append((table, chunk))
     assert target is not None
     dictionary = [f.name for f in target if f.name not in _NO_DICTIONARY]
+    statistics = [f.name for f in target if f.name not in _NO_STATISTICS]
 
-    def write(day: pa.Scalar) -> str:
-        parts = []
-        for table, keep in inputs:
-            mask = pc.equal(table.column(PARTITION), day)
-            parts.append(table.filter(mask if keep is None else pc.and_(mask, keep)))
+    def write(day: date) -> str:
+        part = pa.concat_tables([table.take(rows) for table, rows in by_day[day]])
         return write_parquet(
-            pa.concat_tables(parts),
+            part,
             data_dir,
-            f"{PARTITION}={day.as_py().isoformat()}/{prefix}-{uuid.uuid4()}.parquet",
+            f"{PARTITION}={day.isoformat()}/{prefix}-{uuid.uuid4()}.parquet",
             compression=compression,
             row_group_size=128 * 1024,
             use_dictionary=dictionary,
+            write_statistics=statistics,
         )
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(write, days))
+        return list(pool.map(write, sorted(by_day)))
