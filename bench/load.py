@@ -33,7 +33,7 @@ def run(ctx: Context) -> list[Row]:
         raise RuntimeError("wrk is missing: run `make system-deps` (apt-get install wrk)")
     bodies = event_bodies(ctx.dataset(), BODIES)
     script = write_script(bodies, ctx.workdir / "load.lua", SECONDS)
-    home = ctx.workdir / "load-lake"
+    home = ctx.workdir / "wrk-lake"  # not "load-lake": the ingest stage bulk-loads there
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = lakehouse("serve", "--port", str(port), "--workers", "2", home=home,
