@@ -37,7 +37,8 @@ from lakehouse.clock import utcnow
 from lakehouse.config import Settings
 from lakehouse.privacy.idhash import id_hash, salt
 from lakehouse.privacy.pii import find_pii, normalized
-from lakehouse.silver.catalog import catalog_exists, load_catalog
+from lakehouse.silver.catalog import load_catalog
+from lakehouse.silver.tables import load_table_if_any
 from lakehouse.silver.transform import Parsed, q
 
 NAMESPACE = "private"
@@ -89,12 +90,7 @@ def ensure_table(catalog: Catalog) -> Table:
 
 def load_table(settings: Settings) -> Table | None:
     """`private.pii_hashes`, or None when no PII was ever found in this lake."""
-    if not catalog_exists(settings):
-        return None
-    try:
-        return load_catalog(settings).load_table(PII_HASHES)
-    except NoSuchTableError:
-        return None
+    return load_table_if_any(settings, PII_HASHES)
 
 
 def _strings(value: Any) -> list[str]:

@@ -216,14 +216,19 @@ def ensure_events_table(catalog: Catalog, registry: Registry) -> tuple[Table, li
     return catalog.load_table(EVENTS), [c.name for c in missing]
 
 
-def load_events_table(settings: Settings) -> Table | None:
-    """`lake.events`, or None when nothing was ever refined into this lake."""
+def load_table_if_any(settings: Settings, name: str) -> Table | None:
+    """Iceberg table `name`, or None when this lake has no catalog or no such table yet."""
     if not catalog_exists(settings):
         return None
     try:
-        return load_catalog(settings).load_table(EVENTS)
+        return load_catalog(settings).load_table(name)
     except NoSuchTableError:
         return None
+
+
+def load_events_table(settings: Settings) -> Table | None:
+    """`lake.events`, or None when nothing was ever refined into this lake."""
+    return load_table_if_any(settings, EVENTS)
 
 
 def current_metadata_location(settings: Settings) -> str | None:
