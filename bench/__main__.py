@@ -24,9 +24,14 @@ def main() -> None:
         "--events", type=int, default=200_000, help="generated events per run (default 200k)"
     )
     ap.add_argument("--stages", default=",".join(STAGES), help=f"comma list of {STAGES}")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the generated dataset in this folder and reuse it on later runs",
+    )
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as tmp:
-        ctx = Context(Path(tmp), args.events)
+    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-", dir=args.cache) as tmp:
+        ctx = Context(Path(tmp), args.events, cache=args.cache)
         started = time.perf_counter()
         for name in args.stages.split(","):
             console.rule(f"stage: {name}")

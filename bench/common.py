@@ -43,14 +43,25 @@ class Context:
     events: int
     seed: int = 7
     rows: list[Row] = field(default_factory=list)
+    # where generated datasets are kept between runs (--cache); None: this run's workdir
+    cache: Path | None = None
+    # a lake with Bronze, Silver and a full Gold of the whole dataset, set by the build
+    # stage so the dashboard stage need not load, refine and build it a second time
+    built_lake: Path | None = None
     _dataset: Path | None = None
 
     def dataset(self) -> Path:
-        """One generated NDJSON file per run, shared by every stage."""
+        """One generated NDJSON file per run, shared by every stage (reused from --cache)."""
         if self._dataset is None:
             from lakehouse.simulate import generate
+            from lakehouse.simulate.truth import truth_path
 
-            out = self.workdir / f"events-{self.events}.ndjson"
+            out = (self.cache or self.workdir) / f"events-{self.events}-seed{self.seed}.ndjson"
+            if out.exists() and truth_path(out).exists():  # the truth is written last: out is whole
+                console.print(f"reusing {out} ({out.stat().st_size / 1e9:.2f} GB)")
+                self._dataset = out
+                return out
+            out.parent.mkdir(parents=True, exist_ok=True)
             t = time.perf_counter()
             generate(self.events, self.seed, out)
             console.print(
