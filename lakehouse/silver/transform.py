@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -100,6 +101,30 @@ def sql_list(items: Sequence[str]) -> str:
     return "[" + ", ".join(q(i) for i in items) + "]::VARCHAR[]"
 
 
+def split_files(files: Sequence[SealedFile], parts: int) -> list[list[SealedFile]]:
+    """`files` as at most `parts` consecutive groups of about equal bytes (none empty):
+    each file goes to the group its byte midpoint falls in."""
+    total = sum(f.bytes for f in files) or 1
+    groups: list[list[SealedFile]] = [[] for _ in range(max(1, parts))]
+    done = 0
+    for f in files:
+        groups[min(int((done + f.bytes / 2) * len(groups) / total), len(groups) - 1)].append(f)
+        done += f.bytes
+    return [g for g in groups if g] or [list(files)]
+
+
+def _pieces(rows: pa.Table, keep: pa.Array | None) -> list[tuple[pa.Table, pa.Array | None]]:
+    """`rows` as one table per record batch, each with its slice of `keep`: the parts of
+    a split parse are written as they are, never concatenated into one copy."""
+    out: list[tuple[pa.Table, pa.Array | None]] = []
+    start = 0
+    for batch in rows.to_batches():
+        n = batch.num_rows
+        out.append((pa.Table.from_batches([batch]), None if keep is None else keep.slice(start, n)))
+        start += n
+    return out
+
+
 def _duck_type(typ: IcebergType) -> str:
     if isinstance(typ, MapType):
         return "MAP(VARCHAR, VARCHAR)"
@@ -174,11 +199,11 @@ class BatchRefiner:
         temp_dir: Path | None = None,
         codec: str = "zstd",
         threads: int = 1,
+        parse_threads: int = 2,
     ) -> None:
         self.registry = registry
         self.schema = schema
         self.codec = codec
-        self.fixed_rows = 0
         self._by_name = {c.name: c for c in silver_columns(registry)}
         self._structure = q(self._structure_json())
         self.con = connect()
@@ -187,10 +212,15 @@ class BatchRefiner:
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
             self.con.execute(f"SET temp_directory = {q(str(temp_dir))}")
-        # `parse` runs on its own connection to the same database, so the next batch can
-        # be parsed (in another thread) while this one is deduplicated and written.
-        self._parse_con = self.con.cursor()
-        for con in (self.con, self._parse_con):
+        # `parse` runs on its own connections to the same database, so the next batch can
+        # be parsed (in another thread) while this one is deduplicated and written. It
+        # splits a batch's files over `parse_threads` single-threaded queries: DuckDB's
+        # own parallel NDJSON scan in insertion order costs far more CPU than it saves.
+        self._parse_cons = [self.con.cursor() for _ in range(max(1, parse_threads))]
+        self._parse_pool = ThreadPoolExecutor(
+            max_workers=max(1, parse_threads - 1), thread_name_prefix="refine-parse-part"
+        )
+        for con in (self.con, *self._parse_cons):
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")  # it would print to stdout
             # Results come back in scan order (file, then line): "first received" relies on it.
@@ -207,7 +237,9 @@ class BatchRefiner:
         self.con.unregister("registry_contracts")
 
     def close(self) -> None:
-        self._parse_con.close()
+        self._parse_pool.shutdown(wait=True)
+        for con in self._parse_cons:
+            con.close()
         self.con.close()
 
     # -- SQL pieces --------------------------------------------------------------------
@@ -281,19 +313,48 @@ class BatchRefiner:
     def parse(self, files: Sequence[SealedFile], loaded_at: datetime) -> Parsed:
         """Every line of `files` as Silver rows, in file-then-line order.
 
-        Uses only the parse connection, so it may run in another thread than the other
-        steps (one `parse` at a time).
+        Uses only the parse connections, so it may run in another thread than the other
+        steps (one `parse` at a time). The files are split into consecutive groups parsed
+        concurrently; their rows are concatenated in file order.
         """
+        groups = split_files(files, len(self._parse_cons))
+        later = [
+            self._parse_pool.submit(self._parse_group, group, loaded_at, con)
+            for group, con in zip(groups[1:], self._parse_cons[1:], strict=False)
+        ]
         try:
-            return self._parse(files, loaded_at, strict=False)
+            first = self._parse_group(groups[0], loaded_at, self._parse_cons[0])
+        finally:
+            parts = [f.result() for f in later]  # wait for every group, even on an error
+        parts.insert(0, first)
+        if len(parts) == 1:
+            return first
+        fixed = [p.fixed for p in parts if p.fixed is not None]
+        return Parsed(
+            rows=pa.concat_tables([p.rows for p in parts]),
+            fix=pa.concat_arrays([p.fix for p in parts]),
+            fixed=pa.concat_tables(fixed) if fixed else None,
+        )
+
+    def _parse_group(
+        self, files: Sequence[SealedFile], loaded_at: datetime, con: duckdb.DuckDBPyConnection
+    ) -> Parsed:
+        try:
+            return self._parse(files, loaded_at, strict=False, con=con)
         except duckdb.InvalidInputException as exc:
             if "Map keys must be unique" not in str(exc):
                 raise
             # A payload with a duplicated key: parse again with the slower check that
             # routes such rows through EventCleaner (last value wins, as at ingest).
-            return self._parse(files, loaded_at, strict=True)
+            return self._parse(files, loaded_at, strict=True, con=con)
 
-    def _parse(self, files: Sequence[SealedFile], loaded_at: datetime, strict: bool) -> Parsed:
+    def _parse(
+        self,
+        files: Sequence[SealedFile],
+        loaded_at: datetime,
+        strict: bool,
+        con: duckdb.DuckDBPyConnection,
+    ) -> Parsed:
         paths = sql_list([f.location for f in files])
         rels = sql_list([f.rel for f in files])
         # hive_partitioning off: Bronze's event_dt=… folders are *arrival* dates.
@@ -303,10 +364,10 @@ class BatchRefiner:
             FROM read_ndjson({paths}, format = 'newline_delimited', hive_partitioning = false,
                 columns = {{'received_at': 'TIMESTAMPTZ', 'batch_id': 'VARCHAR',
                             '_unknown_fields': 'VARCHAR[]', 'event': 'JSON'}})"""
-        arrow = self._parse_con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
+        arrow = con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
         fix = arrow.column("__fix").combine_chunks()
         rows = arrow.drop_columns(["__fix"])
-        fixed = self._fix_rows(rows.filter(fix), loaded_at) if pc.any(fix).as_py() else None
+        fixed = self._fix_rows(rows.filter(fix), loaded_at, con) if pc.any(fix).as_py() else None
         return Parsed(rows=rows, fix=fix, fixed=fixed)
 
     def keys(self, parsed: Parsed) -> Keys:
@@ -383,7 +444,7 @@ class BatchRefiner:
         main_keep = pc.invert(fix) if parsed.fixed is not None else None
         if keep is not None:
             main_keep = keep if main_keep is None else pc.and_(main_keep, keep)
-        tables: list[tuple[pa.Table, pa.Array | None]] = [(parsed.rows, main_keep)]
+        tables = _pieces(parsed.rows, main_keep)
         if parsed.fixed is not None:
             tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
         # PRIV-2 last, after dedup and the tombstone check have read the ids.
@@ -416,9 +477,10 @@ class BatchRefiner:
             SELECT {", ".join(cols)}, __fix
             FROM (SELECT *, CAST(timezone('UTC', event_ts) AS DATE) AS event_dt FROM checked)"""
 
-    def _fix_rows(self, flagged: pa.Table, loaded_at: datetime) -> pa.Table:
+    def _fix_rows(
+        self, flagged: pa.Table, loaded_at: datetime, con: duckdb.DuckDBPyConnection
+    ) -> pa.Table:
         """The `flagged` rows rebuilt from their cleaned event text (Python; rare)."""
-        self.fixed_rows += flagged.num_rows
         cleaned = [self.cleaner(t) for t in flagged.column("_raw").to_pylist()]
         src = pa.table(
             {
@@ -430,7 +492,6 @@ class BatchRefiner:
                 "kts": flagged.column("event_ts"),
             }
         )
-        con = self._parse_con
         con.register("refine_fixed", src)
         try:
             source = "SELECT bronze_file, received_at, batch_id, []::VARCHAR[] AS unk, ev, kid, kts FROM refine_fixed"
