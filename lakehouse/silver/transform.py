@@ -50,7 +50,7 @@ from lakehouse.ingest.logfile import SealedFile
 from lakehouse.ingest.registry import Registry
 from lakehouse.ingest.validate import IDENTIFIER_FIELDS
 from lakehouse.silver.clean import EventCleaner
-from lakehouse.silver.consent import strip_identifiers
+from lakehouse.silver.consent import split_consent_off
 from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
 from lakehouse.silver.redact import PII_PREFILTER
@@ -448,7 +448,7 @@ class BatchRefiner:
         if parsed.fixed is not None:
             tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
         # PRIV-2 last, after dedup and the tombstone check have read the ids.
-        tables = [(strip_identifiers(self.con, t), k) for t, k in tables]
+        tables = [part for t, k in tables for part in split_consent_off(self.con, t, k)]
         return write_partitions(tables, self.schema, data_dir, f"rb-{batch_id}", self.codec)
 
     def _select(self, source: str, loaded_at: datetime, strict: bool, rebuild: bool = False) -> str:
