@@ -227,15 +227,6 @@ class BatchRefiner:
             # Results come back in scan order (file, then line): "first received" relies on it.
             con.execute("SET preserve_insertion_order = true")
         self.cleaner = EventCleaner(registry)
-        contracts = pa.table(
-            {
-                "event_name": [n for n, _ in registry.events],
-                "event_version": pa.array([v for _, v in registry.events], pa.int64()),
-            }
-        )
-        self.con.register("registry_contracts", contracts)
-        self.con.execute("CREATE TEMP TABLE refine_contracts AS SELECT * FROM registry_contracts")
-        self.con.unregister("registry_contracts")
 
     def close(self) -> None:
         self._parse_pool.shutdown(wait=True)
@@ -380,11 +371,14 @@ class BatchRefiner:
         keys = parsed.rows.select(cols).append_column("i", pa.array(np.arange(n, dtype=np.int64)))
         # A view over the batch's Arrow columns, not a copy (replaced by the next batch's).
         self.con.register("refine_keys", keys)
-        rows, bad, dates = self._one(
-            """SELECT count(*), count(*) FILTER (event_id IS NULL OR event_dt IS NULL),
-                      list(DISTINCT event_dt)
-               FROM refine_keys"""
-        )
+        # One pass over few groups: line counts, dates, and the contracts present.
+        groups = self.con.execute(
+            """SELECT event_name, event_version, event_dt, count(*),
+                      count(*) FILTER (event_id IS NULL OR event_dt IS NULL)
+               FROM refine_keys GROUP BY ALL"""
+        ).fetchall()
+        rows = sum(g[3] for g in groups)
+        bad = sum(g[4] for g in groups)
         if bad:
             (src,) = self._one(
                 "SELECT bronze_file FROM refine_keys WHERE event_id IS NULL OR event_dt IS NULL LIMIT 1"
@@ -393,21 +387,27 @@ class BatchRefiner:
                 f"Bronze file {src} holds {bad} event(s) without an event_id or a parseable event_ts; "
                 "Bronze is validated at ingest, so it was not written by `lakehouse load/serve`."
             )
-        unknown = self.con.execute(
-            """SELECT bronze_file, event_name || ' v' || CAST(event_version AS VARCHAR), count(*) OVER ()
-               FROM refine_keys k ANTI JOIN refine_contracts c USING (event_name, event_version) LIMIT 1"""
-        ).fetchone()
+        unknown = [g for g in groups if (g[0], g[1]) not in self.registry.events]
         if unknown:
-            raise PipelineError(
-                f"Bronze file {unknown[0]} holds {unknown[2]} event(s) such as {unknown[1]} that the "
-                f"schema registry ({self.registry.root}) does not declare; refine with the registry ingest used."
+            name, version = unknown[0][0], unknown[0][1]
+            (src,) = self._one(
+                f"""SELECT bronze_file FROM refine_keys
+                    WHERE event_name IS NOT DISTINCT FROM {"NULL" if name is None else q(name)}
+                      AND event_version IS NOT DISTINCT FROM {"NULL" if version is None else int(version)}
+                    LIMIT 1"""
             )
+            raise PipelineError(
+                f"Bronze file {src} holds {sum(g[3] for g in unknown)} event(s) such as "
+                f"{name} v{version} that the schema registry ({self.registry.root}) does not "
+                "declare; refine with the registry ingest used."
+            )
+        dates = sorted({g[2] for g in groups})
         # Ids with more than one line: one hash aggregate, and only their lines are ranked.
         dups = self.con.execute(
             "SELECT event_id, count(*) AS n FROM refine_keys GROUP BY event_id HAVING count(*) > 1"
         ).to_arrow_table()
         extra = int(pc.sum(dups.column("n")).as_py() or 0) - dups.num_rows
-        return Keys(rows=rows, distinct=rows - extra, dates=sorted(dates or []), dups=dups)
+        return Keys(rows=rows, distinct=rows - extra, dates=dates, dups=dups)
 
     def select_new(self, keys: Keys, existing: pa.Table) -> tuple[Selection, pa.Array | None]:
         """Keep the first received copy (received_at, then line order) of each event_id
