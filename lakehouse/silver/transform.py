@@ -4,9 +4,11 @@ One batch of sealed Bronze files is read once:
 
 1. `parse`: `read_ndjson` (the `event` column as JSON) → one `json_transform` → the
    Silver columns, as Arrow, in scan order (file, then line: DuckDB keeps insertion
-   order), so a row's position is its place in the batch.
+   order), so a row's position is its place in the batch. The files are split into
+   consecutive groups parsed by concurrent single-threaded queries, concatenated in order.
 2. `keys` + `select_new`: the first received copy (received_at, then position) of
-   each event_id, minus ids already in Silver, as a keep-mask over the rows.
+   each event_id, minus ids already in Silver, as a keep-mask over the rows (only the
+   lines of ids seen more than once are ranked).
 3. `write`: the kept rows, one Parquet file per `event_dt` (`parquet.write_partitions`),
    named `rb-<batch>-<uuid>.parquet` so files of a batch that never committed can be
    found and removed.
