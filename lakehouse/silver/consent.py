@@ -15,11 +15,13 @@ analytics consent), only the buyer behind them becomes unknown. One exception ke
 `user_id` and `anon_id`: the `consent.update` event itself is the record of who decided
 what and when (GDPR art. 7(1)), and `dim_identity` shows each identity's latest one.
 
-Stripping is vectorised over the batch: id columns are nulled by an if-else on the
-consent mask, and only the consent-off rows' `_raw` goes through DuckDB (a JSON merge
-patch, chosen by a CASE on the event name) and back in place. It runs after dedup and
-the tombstone check have read the ids; a batch without a consent-off row is untouched. Events without a consent object (some server
-events) carry no decision and are kept as sent.
+Refine splits the (few) consent-off rows off a batch (`split_consent_off`): they are
+written from their own small table, stripped there, and the rest of the batch is
+written as parsed, so no column of the whole batch is rebuilt. Stripping nulls the id
+columns by an if-else on the consent mask and patches `_raw` in DuckDB (a JSON merge
+patch, chosen by a CASE on the event name). It runs after dedup and the tombstone check
+have read the ids. Events without a consent object (some server events) carry no
+decision and are kept as sent.
 """
 
 from __future__ import annotations
@@ -89,3 +91,17 @@ def strip_identifiers(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> pa.Tabl
         raw = pc.replace_with_mask(_single(rows.column(i)), off, _single(patched.cast(typ)))
         rows = rows.set_column(i, rows.field(i), raw)
     return rows
+
+
+def split_consent_off(
+    con: duckdb.DuckDBPyConnection, rows: pa.Table, keep: pa.Array | None
+) -> list[tuple[pa.Table, pa.Array | None]]:
+    """The kept rows of `rows` as (table, keep-mask) inputs to write: `rows` minus its
+    consent-off rows, plus those rows alone, stripped (`strip_identifiers`)."""
+    off = consent_off(rows)
+    if keep is not None:
+        off = pc.and_(off, keep)
+    if rows.num_rows == 0 or not pc.any(off).as_py():
+        return [(rows, keep)]
+    on = pc.invert(off) if keep is None else pc.and_(keep, pc.invert(off))
+    return [(rows, on), (strip_identifiers(con, rows.filter(off)), None)]

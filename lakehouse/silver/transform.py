@@ -4,9 +4,11 @@ One batch of sealed Bronze files is read once:
 
 1. `parse`: `read_ndjson` (the `event` column as JSON) → one `json_transform` → the
    Silver columns, as Arrow, in scan order (file, then line: DuckDB keeps insertion
-   order), so a row's position is its place in the batch.
+   order), so a row's position is its place in the batch. The files are split into
+   consecutive groups parsed by concurrent single-threaded queries, concatenated in order.
 2. `keys` + `select_new`: the first received copy (received_at, then position) of
-   each event_id, minus ids already in Silver, as a keep-mask over the rows.
+   each event_id, minus ids already in Silver, as a keep-mask over the rows (only the
+   lines of ids seen more than once are ranked).
 3. `write`: the kept rows, one Parquet file per `event_dt` (`parquet.write_partitions`),
    named `rb-<batch>-<uuid>.parquet` so files of a batch that never committed can be
    found and removed.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,7 +52,7 @@ from lakehouse.ingest.logfile import SealedFile
 from lakehouse.ingest.registry import Registry
 from lakehouse.ingest.validate import IDENTIFIER_FIELDS
 from lakehouse.silver.clean import EventCleaner
-from lakehouse.silver.consent import strip_identifiers
+from lakehouse.silver.consent import split_consent_off
 from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
 from lakehouse.silver.redact import PII_PREFILTER
@@ -100,6 +103,30 @@ def sql_list(items: Sequence[str]) -> str:
     return "[" + ", ".join(q(i) for i in items) + "]::VARCHAR[]"
 
 
+def split_files(files: Sequence[SealedFile], parts: int) -> list[list[SealedFile]]:
+    """`files` as at most `parts` consecutive groups of about equal bytes (none empty):
+    each file goes to the group its byte midpoint falls in."""
+    total = sum(f.bytes for f in files) or 1
+    groups: list[list[SealedFile]] = [[] for _ in range(max(1, parts))]
+    done = 0
+    for f in files:
+        groups[min(int((done + f.bytes / 2) * len(groups) / total), len(groups) - 1)].append(f)
+        done += f.bytes
+    return [g for g in groups if g] or [list(files)]
+
+
+def _pieces(rows: pa.Table, keep: pa.Array | None) -> list[tuple[pa.Table, pa.Array | None]]:
+    """`rows` as one table per record batch, each with its slice of `keep`: the parts of
+    a split parse are written as they are, never concatenated into one copy."""
+    out: list[tuple[pa.Table, pa.Array | None]] = []
+    start = 0
+    for batch in rows.to_batches():
+        n = batch.num_rows
+        out.append((pa.Table.from_batches([batch]), None if keep is None else keep.slice(start, n)))
+        start += n
+    return out
+
+
 def _duck_type(typ: IcebergType) -> str:
     if isinstance(typ, MapType):
         return "MAP(VARCHAR, VARCHAR)"
@@ -137,11 +164,12 @@ def _field_expr(col: Column, typ: str, struct: str) -> str:
 
 @dataclass(frozen=True)
 class Keys:
-    """The event ids of a batch, in the temp table `refine_keys`."""
+    """The event ids of a batch, in the view `refine_keys`."""
 
     rows: int
     distinct: int  # distinct event_ids (rows - distinct = copies within the batch)
     dates: list[date]  # event_dt values present: the partitions to dedup against
+    dups: pa.Table  # (event_id, n): the ids with n > 1 lines in the batch
 
 
 @dataclass(frozen=True)
@@ -174,11 +202,11 @@ class BatchRefiner:
         temp_dir: Path | None = None,
         codec: str = "zstd",
         threads: int = 1,
+        parse_threads: int = 2,
     ) -> None:
         self.registry = registry
         self.schema = schema
         self.codec = codec
-        self.fixed_rows = 0
         self._by_name = {c.name: c for c in silver_columns(registry)}
         self._structure = q(self._structure_json())
         self.con = connect()
@@ -187,27 +215,25 @@ class BatchRefiner:
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
             self.con.execute(f"SET temp_directory = {q(str(temp_dir))}")
-        # `parse` runs on its own connection to the same database, so the next batch can
-        # be parsed (in another thread) while this one is deduplicated and written.
-        self._parse_con = self.con.cursor()
-        for con in (self.con, self._parse_con):
+        # `parse` runs on its own connections to the same database, so the next batch can
+        # be parsed (in another thread) while this one is deduplicated and written. It
+        # splits a batch's files over `parse_threads` single-threaded queries: DuckDB's
+        # own parallel NDJSON scan in insertion order costs far more CPU than it saves.
+        self._parse_cons = [self.con.cursor() for _ in range(max(1, parse_threads))]
+        self._parse_pool = ThreadPoolExecutor(
+            max_workers=max(1, parse_threads - 1), thread_name_prefix="refine-parse-part"
+        )
+        for con in (self.con, *self._parse_cons):
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")  # it would print to stdout
             # Results come back in scan order (file, then line): "first received" relies on it.
             con.execute("SET preserve_insertion_order = true")
         self.cleaner = EventCleaner(registry)
-        contracts = pa.table(
-            {
-                "event_name": [n for n, _ in registry.events],
-                "event_version": pa.array([v for _, v in registry.events], pa.int64()),
-            }
-        )
-        self.con.register("registry_contracts", contracts)
-        self.con.execute("CREATE TEMP TABLE refine_contracts AS SELECT * FROM registry_contracts")
-        self.con.unregister("registry_contracts")
 
     def close(self) -> None:
-        self._parse_con.close()
+        self._parse_pool.shutdown(wait=True)
+        for con in self._parse_cons:
+            con.close()
         self.con.close()
 
     # -- SQL pieces --------------------------------------------------------------------
@@ -281,19 +307,48 @@ class BatchRefiner:
     def parse(self, files: Sequence[SealedFile], loaded_at: datetime) -> Parsed:
         """Every line of `files` as Silver rows, in file-then-line order.
 
-        Uses only the parse connection, so it may run in another thread than the other
-        steps (one `parse` at a time).
+        Uses only the parse connections, so it may run in another thread than the other
+        steps (one `parse` at a time). The files are split into consecutive groups parsed
+        concurrently; their rows are concatenated in file order.
         """
+        groups = split_files(files, len(self._parse_cons))
+        later = [
+            self._parse_pool.submit(self._parse_group, group, loaded_at, con)
+            for group, con in zip(groups[1:], self._parse_cons[1:], strict=False)
+        ]
         try:
-            return self._parse(files, loaded_at, strict=False)
+            first = self._parse_group(groups[0], loaded_at, self._parse_cons[0])
+        finally:
+            parts = [f.result() for f in later]  # wait for every group, even on an error
+        parts.insert(0, first)
+        if len(parts) == 1:
+            return first
+        fixed = [p.fixed for p in parts if p.fixed is not None]
+        return Parsed(
+            rows=pa.concat_tables([p.rows for p in parts]),
+            fix=pa.concat_arrays([p.fix for p in parts]),
+            fixed=pa.concat_tables(fixed) if fixed else None,
+        )
+
+    def _parse_group(
+        self, files: Sequence[SealedFile], loaded_at: datetime, con: duckdb.DuckDBPyConnection
+    ) -> Parsed:
+        try:
+            return self._parse(files, loaded_at, strict=False, con=con)
         except duckdb.InvalidInputException as exc:
             if "Map keys must be unique" not in str(exc):
                 raise
             # A payload with a duplicated key: parse again with the slower check that
             # routes such rows through EventCleaner (last value wins, as at ingest).
-            return self._parse(files, loaded_at, strict=True)
+            return self._parse(files, loaded_at, strict=True, con=con)
 
-    def _parse(self, files: Sequence[SealedFile], loaded_at: datetime, strict: bool) -> Parsed:
+    def _parse(
+        self,
+        files: Sequence[SealedFile],
+        loaded_at: datetime,
+        strict: bool,
+        con: duckdb.DuckDBPyConnection,
+    ) -> Parsed:
         paths = sql_list([f.location for f in files])
         rels = sql_list([f.rel for f in files])
         # hive_partitioning off: Bronze's event_dt=… folders are *arrival* dates.
@@ -303,29 +358,29 @@ class BatchRefiner:
             FROM read_ndjson({paths}, format = 'newline_delimited', hive_partitioning = false,
                 columns = {{'received_at': 'TIMESTAMPTZ', 'batch_id': 'VARCHAR',
                             '_unknown_fields': 'VARCHAR[]', 'event': 'JSON'}})"""
-        arrow = self._parse_con.execute(self._select(source, loaded_at, strict)).to_arrow_table()
+        # A relation's Arrow result is built as rows are produced; `execute` would first
+        # copy every chunk into a buffered result (~10% of the parse's CPU).
+        arrow = con.sql(self._select(source, loaded_at, strict)).to_arrow_table()
         fix = arrow.column("__fix").combine_chunks()
         rows = arrow.drop_columns(["__fix"])
-        fixed = self._fix_rows(rows.filter(fix), loaded_at) if pc.any(fix).as_py() else None
+        fixed = self._fix_rows(rows.filter(fix), loaded_at, con) if pc.any(fix).as_py() else None
         return Parsed(rows=rows, fix=fix, fixed=fixed)
 
     def keys(self, parsed: Parsed) -> Keys:
         """`refine_keys` (one row per line, `i` = its position) checked and summarised."""
         cols = ["event_id", "event_name", "event_version", "event_dt", "received_at", "bronze_file"]
-        keys = parsed.rows.select(cols).append_column(
-            "i", pa.array(range(parsed.rows.num_rows), pa.int64())
-        )
-        self.con.register("refine_keys_arrow", keys)
-        try:
-            self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE refine_keys AS SELECT * FROM refine_keys_arrow"
-            )
-        finally:
-            self.con.unregister("refine_keys_arrow")
-        rows, distinct, bad = self._one(
-            """SELECT count(*), count(DISTINCT event_id), count(*) FILTER (event_id IS NULL OR event_dt IS NULL)
-               FROM refine_keys"""
-        )
+        n = parsed.rows.num_rows
+        keys = parsed.rows.select(cols).append_column("i", pa.array(np.arange(n, dtype=np.int64)))
+        # A view over the batch's Arrow columns, not a copy (replaced by the next batch's).
+        self.con.register("refine_keys", keys)
+        # One pass over few groups: line counts, dates, and the contracts present.
+        groups = self.con.execute(
+            """SELECT event_name, event_version, event_dt, count(*),
+                      count(*) FILTER (event_id IS NULL OR event_dt IS NULL)
+               FROM refine_keys GROUP BY ALL"""
+        ).fetchall()
+        rows = sum(g[3] for g in groups)
+        bad = sum(g[4] for g in groups)
         if bad:
             (src,) = self._one(
                 "SELECT bronze_file FROM refine_keys WHERE event_id IS NULL OR event_dt IS NULL LIMIT 1"
@@ -334,41 +389,60 @@ class BatchRefiner:
                 f"Bronze file {src} holds {bad} event(s) without an event_id or a parseable event_ts; "
                 "Bronze is validated at ingest, so it was not written by `lakehouse load/serve`."
             )
-        unknown = self.con.execute(
-            """SELECT bronze_file, event_name || ' v' || CAST(event_version AS VARCHAR), count(*) OVER ()
-               FROM refine_keys k ANTI JOIN refine_contracts c USING (event_name, event_version) LIMIT 1"""
-        ).fetchone()
+        unknown = [g for g in groups if (g[0], g[1]) not in self.registry.events]
         if unknown:
-            raise PipelineError(
-                f"Bronze file {unknown[0]} holds {unknown[2]} event(s) such as {unknown[1]} that the "
-                f"schema registry ({self.registry.root}) does not declare; refine with the registry ingest used."
+            name, version = unknown[0][0], unknown[0][1]
+            (src,) = self._one(
+                f"""SELECT bronze_file FROM refine_keys
+                    WHERE event_name IS NOT DISTINCT FROM {"NULL" if name is None else q(name)}
+                      AND event_version IS NOT DISTINCT FROM {"NULL" if version is None else int(version)}
+                    LIMIT 1"""
             )
-        dates = [
-            r[0]
-            for r in self.con.execute(
-                "SELECT DISTINCT event_dt FROM refine_keys ORDER BY 1"
-            ).fetchall()
-        ]
-        return Keys(rows=rows, distinct=distinct, dates=dates)
+            raise PipelineError(
+                f"Bronze file {src} holds {sum(g[3] for g in unknown)} event(s) such as "
+                f"{name} v{version} that the schema registry ({self.registry.root}) does not "
+                "declare; refine with the registry ingest used."
+            )
+        dates = sorted({g[2] for g in groups})
+        # Ids with more than one line: one hash aggregate, and only their lines are ranked.
+        dups = self.con.execute(
+            "SELECT event_id, count(*) AS n FROM refine_keys GROUP BY event_id HAVING count(*) > 1"
+        ).to_arrow_table()
+        extra = int(pc.sum(dups.column("n")).as_py() or 0) - dups.num_rows
+        return Keys(rows=rows, distinct=rows - extra, dates=dates, dups=dups)
 
     def select_new(self, keys: Keys, existing: pa.Table) -> tuple[Selection, pa.Array | None]:
         """Keep the first received copy (received_at, then line order) of each event_id
-        not in `existing`. Returns the counts and a keep-mask over the lines (None = all)."""
+        not in `existing`. Returns the counts and a keep-mask over the lines (None = all).
+        The last step that reads `refine_keys`: the view is dropped here."""
+        try:
+            return self._select_new(keys, existing)
+        finally:
+            self.con.unregister("refine_keys")
+
+    def _select_new(self, keys: Keys, existing: pa.Table) -> tuple[Selection, pa.Array | None]:
         if keys.distinct == keys.rows and existing.num_rows == 0:
             return Selection(rows=keys.rows, dup_in_batch=0, dup_in_silver=0), None
+        # The lines to drop: later copies of an id, and every line of an id in Silver.
+        drops = []
+        if keys.dups.num_rows:
+            drops.append(
+                """SELECT i FROM (
+                       SELECT i, row_number() OVER (PARTITION BY event_id ORDER BY received_at, i) AS rn
+                       FROM refine_keys SEMI JOIN refine_dups USING (event_id))
+                   WHERE rn > 1"""
+            )
+        if existing.num_rows:
+            drops.append("SELECT i FROM refine_keys SEMI JOIN refine_existing USING (event_id)")
+        self.con.register("refine_dups", keys.dups)
         self.con.register("refine_existing", existing)
         try:
-            kept = self.con.execute(
-                """SELECT i FROM (
-                       SELECT i, event_id,
-                              row_number() OVER (PARTITION BY event_id ORDER BY received_at, i) AS rn
-                       FROM refine_keys)
-                   WHERE rn = 1 AND event_id NOT IN (SELECT event_id FROM refine_existing)"""
-            ).to_arrow_table()
+            drop = self.con.execute(" UNION ALL ".join(drops)).to_arrow_table()
         finally:
             self.con.unregister("refine_existing")
-        keep = np.zeros(keys.rows, dtype=bool)
-        keep[kept.column("i").to_numpy()] = True
+            self.con.unregister("refine_dups")
+        keep = np.ones(keys.rows, dtype=bool)
+        keep[drop.column("i").to_numpy()] = False
         n = int(keep.sum())
         sel = Selection(
             rows=n, dup_in_batch=keys.rows - keys.distinct, dup_in_silver=keys.distinct - n
@@ -383,11 +457,11 @@ class BatchRefiner:
         main_keep = pc.invert(fix) if parsed.fixed is not None else None
         if keep is not None:
             main_keep = keep if main_keep is None else pc.and_(main_keep, keep)
-        tables: list[tuple[pa.Table, pa.Array | None]] = [(parsed.rows, main_keep)]
+        tables = _pieces(parsed.rows, main_keep)
         if parsed.fixed is not None:
             tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
         # PRIV-2 last, after dedup and the tombstone check have read the ids.
-        tables = [(strip_identifiers(self.con, t), k) for t, k in tables]
+        tables = [part for t, k in tables for part in split_consent_off(self.con, t, k)]
         return write_partitions(tables, self.schema, data_dir, f"rb-{batch_id}", self.codec)
 
     def _select(self, source: str, loaded_at: datetime, strict: bool, rebuild: bool = False) -> str:
@@ -416,9 +490,10 @@ class BatchRefiner:
             SELECT {", ".join(cols)}, __fix
             FROM (SELECT *, CAST(timezone('UTC', event_ts) AS DATE) AS event_dt FROM checked)"""
 
-    def _fix_rows(self, flagged: pa.Table, loaded_at: datetime) -> pa.Table:
+    def _fix_rows(
+        self, flagged: pa.Table, loaded_at: datetime, con: duckdb.DuckDBPyConnection
+    ) -> pa.Table:
         """The `flagged` rows rebuilt from their cleaned event text (Python; rare)."""
-        self.fixed_rows += flagged.num_rows
         cleaned = [self.cleaner(t) for t in flagged.column("_raw").to_pylist()]
         src = pa.table(
             {
@@ -430,7 +505,6 @@ class BatchRefiner:
                 "kts": flagged.column("event_ts"),
             }
         )
-        con = self._parse_con
         con.register("refine_fixed", src)
         try:
             source = "SELECT bronze_file, received_at, batch_id, []::VARCHAR[] AS unk, ev, kid, kts FROM refine_fixed"

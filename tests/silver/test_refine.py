@@ -13,11 +13,18 @@ from click.testing import CliRunner
 
 from lakehouse.config import SCHEMAS_DIR, Settings
 from lakehouse.errors import PipelineError
-from lakehouse.ingest.registry import load_registry
+from lakehouse.ingest.logfile import SealedFile
+from lakehouse.ingest.registry import default_registry, load_registry
+from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.cli import refine as refine_cmd
 from lakehouse.silver.duck import connect
 from lakehouse.silver.refine import NOTHING_IN_BRONZE, refine
-from lakehouse.silver.tables import current_metadata_location, load_events_table
+from lakehouse.silver.tables import (
+    current_metadata_location,
+    ensure_events_table,
+    load_events_table,
+)
+from lakehouse.silver.transform import BatchRefiner, split_files
 from tests.silver.conftest import event, land, land_bronze_lines, rb_files, silver
 
 
@@ -260,3 +267,53 @@ def test_event_type_missing_from_the_registry_is_a_clear_error(
         refine(settings, registry=load_registry(root))
     assert bronze.rel in str(err.value)
     assert refine(settings).rows_written == 1  # the failed batch is redone with the right registry
+
+
+def _sealed(name: str, size: int) -> SealedFile:
+    return SealedFile(Path("/bronze") / name, name, "", size, 1, "")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "parts", "groups"),
+    [
+        ([10, 10, 10, 10], 2, [[0, 1], [2, 3]]),  # byte midpoints 5, 15 | 25, 35 of 40
+        ([100, 1, 1], 2, [[0], [1, 2]]),
+        ([1, 1, 100], 2, [[0, 1], [2]]),
+        ([5], 2, [[0]]),  # one file cannot be split
+        ([3, 3, 3], 1, [[0, 1, 2]]),
+    ],
+)
+def test_split_files_keeps_file_order_in_groups_of_about_equal_bytes(
+    sizes: list[int], parts: int, groups: list[list[int]]
+) -> None:
+    files = [_sealed(str(i), s) for i, s in enumerate(sizes)]
+    got = split_files(files, parts)
+    assert [[int(f.rel) for f in g] for g in got] == groups
+
+
+def test_a_split_parse_gives_the_rows_of_one_query(settings: Settings) -> None:
+    e1, mail, extra = event(), event(page_path="/contact/bob@example.com"), event(ab_flag="b")
+    files = [
+        land(settings, [event(), e1]),
+        land(settings, [mail, {**e1, "page_path": "/retry"}]),
+        land(settings, [event(), extra]),
+    ]
+    registry = default_registry()
+    table, _ = ensure_events_table(load_catalog(settings), registry)
+    at = datetime(2026, 10, 6, tzinfo=UTC)
+    parsed = []
+    for threads in (1, 2):
+        refiner = BatchRefiner(registry, table.schema(), parse_threads=threads)
+        try:
+            parsed.append(refiner.parse(files, at))
+        finally:
+            refiner.close()
+    one, split = parsed
+    assert split.rows.column("_raw").num_chunks == 2  # two queries, not concatenated
+    lines = [orjson.loads(line) for f in files for line in f.path.read_bytes().splitlines()]
+    assert split.rows.column("event_id").to_pylist() == [x["event"]["event_id"] for x in lines]
+    assert split.rows.equals(one.rows)
+    assert split.fix.equals(one.fix)
+    assert split.fixed is not None and one.fixed is not None
+    assert split.fixed.column("event_id").to_pylist() == [mail["event_id"], extra["event_id"]]
+    assert split.fixed.equals(one.fixed)
