@@ -21,7 +21,7 @@ import orjson
 from bench.common import (
     Context,
     Row,
-    children_peak_rss_mb,
+    child_peak_rss_mb,
     console,
     free_port,
     lakehouse,
@@ -126,7 +126,7 @@ def run(ctx: Context) -> list[Row]:
             "bulk `lakehouse load` (1 core)",
             n,
             secs,
-            peak_rss_mb=children_peak_rss_mb(),
+            peak_rss_mb=child_peak_rss_mb(p),
             note=out.decode().strip(),
         )
     )
