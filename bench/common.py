@@ -48,6 +48,9 @@ class Context:
     # a lake with Bronze, Silver and a full Gold of the whole dataset, set by the build
     # stage so the dashboard stage need not load, refine and build it a second time
     built_lake: Path | None = None
+    # bench-scale: every event is loaded and refined once (by the build stage), and the
+    # builds that only split a figure further (models only, attribution only) are left out
+    lean: bool = False
     _dataset: Path | None = None
 
     def dataset(self) -> Path:
