@@ -38,6 +38,8 @@ def main() -> None:
         help="keep the generated dataset in this folder and reuse it on later runs",
     )
     args = ap.parse_args()
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-", dir=args.cache) as tmp:
         ctx = Context(Path(tmp), args.events, cache=args.cache, lean=args.lean)
         stages = args.stages or ",".join(LEAN_STAGES if args.lean else STAGES)
