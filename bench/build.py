@@ -69,22 +69,23 @@ def _event_day(line: bytes) -> str:
 
 
 def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
-    """The dataset as (everything else, the last full event day) NDJSON files and their
-    line counts; days after it (the window's short tail) stay in the first part. Streams
-    twice (count, then split): a 100M-event dataset does not fit in memory."""
+    """The dataset as (the days before, the last full event day and the window's short
+    tail after it) NDJSON files and their line counts: time moves forward, so the new day
+    holds nothing older events could point at (an order that a referral in the tail
+    qualifies on). Streams twice (count, then split): 100M events do not fit in memory."""
     counts: Counter[str] = Counter()
     with dataset.open("rb") as f:
         for line in f:
             counts[_event_day(line)] += 1
     counts.pop("", None)
     typical = sorted(counts.values())[len(counts) // 2]
-    # the last day with a typical volume: the window's final day is a short tail
     last = max(d for d, n in counts.items() if n >= typical // 2)
     early, late = out_dir / "days-before.ndjson", out_dir / "last-day.ndjson"
     n_early = n_late = 0
     with dataset.open("rb") as f, early.open("wb") as e, late.open("wb") as la:
         for line in f:
-            if _event_day(line) == last:
+            # planted junk lines have no day; they go with the earlier days
+            if _event_day(line) >= last:
                 la.write(line)
                 n_late += 1
             else:
