@@ -10,8 +10,10 @@ export LAKEHOUSE_HOME ?= $(CURDIR)/.lakehouse
 DEMO_EVENTS ?= 200000
 DEMO_SEED ?= 42
 PORT ?= 8000
+BENCH_SIZES ?= 1000000 10000000
+SCALE_EVENTS ?= 100000000
 
-.PHONY: demo test bench lint venv clean lock system-deps
+.PHONY: demo test bench bench-scale lint venv clean lock system-deps
 
 venv: $(STAMP)
 
@@ -32,8 +34,14 @@ demo: venv
 test: venv system-deps
 	@bash scripts/test.sh
 
+# the whole pipeline at each size (10M takes about an hour on 2 cores); generated
+# datasets are kept in bench/out/ for the next run, tables saved under bench/results/
 bench: venv system-deps
-	@$(BIN)/python -m bench
+	@for n in $(BENCH_SIZES); do $(BIN)/python -m bench --events $$n --cache bench/out || exit 1; done
+
+# 100M events end to end (hours on 2 cores): each event loaded, refined and built once
+bench-scale: venv system-deps
+	@$(BIN)/python -m bench --events $(SCALE_EVENTS) --cache bench/out --lean
 
 lint: venv
 	$(BIN)/ruff check lakehouse tests bench

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,9 @@ class Context:
     # a lake with Bronze, Silver and a full Gold of the whole dataset, set by the build
     # stage so the dashboard stage need not load, refine and build it a second time
     built_lake: Path | None = None
+    # bench-scale: every event is loaded and refined once (by the build stage), and the
+    # builds that only split a figure further (models only, attribution only) are left out
+    lean: bool = False
     _dataset: Path | None = None
 
     def dataset(self) -> Path:
@@ -77,9 +80,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# A child's peak RSS is its VmHWM, read by the child itself as it exits. Not ru_maxrss:
+# Linux carries that across fork+exec, so every child of a bench process that holds a
+# multi-GB dataset in memory would report the parent's size as its own.
+PEAK_RSS_MB = (
+    "next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024"
+)
+_CLI = f"""
+import atexit, os, runpy, sys
+atexit.register(lambda: open(os.environ["BENCH_PEAK_FILE"], "w").write(str({PEAK_RSS_MB})))
+sys.argv = ["lakehouse", *sys.argv[1:]]
+runpy.run_module("lakehouse.cli", run_name="__main__")
+"""
+_peak_files: dict[int, Path] = {}
+
+
 def lakehouse(*args: str, home: Path, **kw: object) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "lakehouse.cli", *args], env=env, cwd=ROOT, **kw)  # type: ignore[call-overload]
+    """`lakehouse ARGS` in a child process; `child_peak_rss_mb(proc)` after it ends."""
+    fd, peak = tempfile.mkstemp(prefix="bench-peak-")
+    os.close(fd)
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "BENCH_PEAK_FILE": peak}
+    proc = subprocess.Popen([sys.executable, "-c", _CLI, *args], env=env, cwd=ROOT, **kw)  # type: ignore[call-overload]
+    _peak_files[proc.pid] = Path(peak)
+    return proc
+
+
+def child_peak_rss_mb(proc: subprocess.Popen[bytes]) -> float | None:
+    """The peak RSS of a finished `lakehouse(...)` child (None if it died before writing it)."""
+    path = _peak_files.pop(proc.pid)
+    text = path.read_text() if path.exists() else ""
+    path.unlink(missing_ok=True)
+    return float(text) if text else None
 
 
 def wait_healthy(url: str, timeout: float = 30) -> None:
@@ -92,10 +123,6 @@ def wait_healthy(url: str, timeout: float = 30) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not become healthy")
-
-
-def children_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def fmt(v: float | None, spec: str) -> str:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, Context, Row, children_peak_rss_mb, console, lakehouse, print_table
+from bench.common import PEAK_RSS_MB, ROOT, Context, Row, console, lakehouse, print_table
 
 TARGET = "≥0.5 of DuckDB COPY"
 _CHILD = """
@@ -27,8 +27,8 @@ from lakehouse.config import load_settings
 from lakehouse.silver.refine import refine
 r = refine(load_settings(sys.argv[1]))
 print(orjson.dumps({"rows_in": r.rows_in, "rows_written": r.rows_written, "seconds": r.seconds,
-                    "batches": r.batches, "phases": r.phase_seconds}).decode())
-"""
+                    "batches": r.batches, "phases": r.phase_seconds, "peak_rss_mb": PEAK}).decode())
+""".replace("PEAK", PEAK_RSS_MB)
 
 
 def _bronze_lake(ctx: Context) -> Path:
@@ -99,7 +99,7 @@ def measure(home: Path, scratch: Path) -> list[Row]:
     phases = ", ".join(f"{k} {v:.1f}s" for k, v in dict(result["phases"]).items())  # type: ignore[call-overload]
     ratio = (rows_in / secs) / (n1 / floor_s) if secs and floor_s else None
     refined = Row("refine Bronze → lake.events (Iceberg)", rows_in, secs, ratio=ratio, ratio_label="of COPY",
-                  target=TARGET, peak_rss_mb=children_peak_rss_mb(),
+                  target=TARGET, peak_rss_mb=float(result["peak_rss_mb"]),  # type: ignore[arg-type]
                   note=f"{result['batches']} batch(es), written={result['rows_written']}; {phases}")  # fmt: skip
     return [floor, refined]
 

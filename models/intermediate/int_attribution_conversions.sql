@@ -1,6 +1,9 @@
+{{ config(materialized='view') }}
+
 -- ATT-1: every conversion attribution explains, one row each: an order (its first
 -- checkout.complete; lookback 7 days) and a qualified referral (referral.qualified; lookback
--- 30 days), with the stitched identity whose touches may claim it.
+-- 30 days), with the stitched identity whose touches may claim it. A view: a union of two
+-- small marts that its readers scan once each costs less than writing it as a table.
 with orders as (
 
     select * from {{ ref('fact_orders') }}
