@@ -9,6 +9,7 @@ half-built Gold and readers (dashboards, `lakehouse query`) are never locked out
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -32,6 +33,11 @@ from lakehouse.transform.silver import silver_metadata_location
 # Node statuses dbt reports for a node that did its job.
 _OK = frozenset({"success", "pass", "skipped", "no-op"})  # no-op: exposures
 _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
+# What seeds and unit tests depend on: an incremental build reruns them only when this
+# changed since the last successful whole-project build (see `_project_hash`).
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "dbt_tests")
+# Seeds (and the data tests on them) and unit tests: the same result for the same code.
+_CODE_ONLY = "resource_type:seed resource_type:unit_test"
 
 
 @dataclass(frozen=True)
@@ -125,10 +131,18 @@ def _build(
         "lakehouse__ops_snapshot_dir": str(snapshot.directory),
         "lakehouse__build_started_at": started_at,
     }
-    previous = _last_build_start(settings)
-    if previous and not (full_refresh or test_all):
-        dbt_vars["lakehouse__test_rows_since"] = previous
+    previous = _last_build(settings)
+    incremental = not (full_refresh or test_all)
+    if previous.get("started_at") and incremental:
+        dbt_vars["lakehouse__test_rows_since"] = previous["started_at"]
     dbt_vars.update(extra_vars or {})
+    code = _project_hash(extra_vars)
+    # Seeds and unit tests give the same result for the same code: an incremental build
+    # skips them while the project is unchanged since the last whole-project build that
+    # ran them (dbt recommends unit tests for development and CI, not every production run).
+    skip_code_only = (
+        incremental and previous.get("code") == code and gold_database_path(settings).exists()
+    )
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if full_refresh:
         args.append("--full-refresh")
@@ -136,8 +150,9 @@ def _build(
         # only tests whose every parent is selected: a test of a model outside the
         # selection may read tables this Gold does not have yet
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
-    if exclude:
-        args += ["--exclude", *exclude.split()]
+    excluded = " ".join(filter(None, [exclude, _CODE_ONLY if skip_code_only else ""]))
+    if excluded:
+        args += ["--exclude", *excluded.split()]
 
     def collect(node: NodeResult) -> None:
         result.nodes.append(node)
@@ -152,7 +167,8 @@ def _build(
         if outcome is not None:
             raise PipelineError(outcome)
         if select is None and exclude is None:  # else some rows since went untested
-            _last_build_file(settings).write_text(orjson.dumps({"started_at": started_at}).decode())
+            state = {"started_at": started_at, "code": code}
+            _last_build_file(settings).write_text(orjson.dumps(state).decode())
     result.seconds = time.perf_counter() - started
     return result
 
@@ -161,13 +177,31 @@ def _last_build_file(settings: Settings) -> Path:
     return settings.state_dir / f"gold-last-build-{settings.target}.json"
 
 
-def _last_build_start(settings: Settings) -> str | None:
-    """Start (UTC) of the last successful whole-project build of this target, if any."""
+def _last_build(settings: Settings) -> dict[str, str]:
+    """The last successful whole-project build of this target: its start (UTC,
+    "started_at") and project hash ("code"); empty before the first."""
     path = _last_build_file(settings)
     if not path.exists():
-        return None
-    value = orjson.loads(path.read_bytes()).get("started_at")
-    return value if isinstance(value, str) else None
+        return {}
+    state = orjson.loads(path.read_bytes())
+    return {k: v for k, v in state.items() if isinstance(v, str)}
+
+
+def _project_hash(extra_vars: dict[str, Any] | None) -> str:
+    """SHA-256 of the dbt project's files, the dbt version and the caller's extra vars:
+    what seeds and unit tests depend on (a var such as the session gap changes results)."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(
+        f"{dbt_version}\0{orjson.dumps(extra_vars or {}, option=orjson.OPT_SORT_KEYS).decode()}".encode()
+    )
+    for name in _PROJECT_FILES:
+        root = PROJECT_ROOT / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(PROJECT_ROOT)}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @contextmanager

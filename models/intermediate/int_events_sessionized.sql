@@ -26,6 +26,31 @@
 {%- set lookback_days = var('lakehouse__incremental_lookback_days') | int -%}
 {%- set in_order = 'order by event_at, event_id' -%}
 
+{%- if is_incremental() %}
+{#- First event_dt to rebuild: the trailing lookback days, any day that received Silver rows
+    since the last build (late events), and any day with an event whose identity changed
+    (an anonymous id that logged in, or whose earliest login is now a different user). -#}
+{%- set rebuild_from_sql %}
+    select min(candidate_dt) as from_dt
+    from (
+        select cast({{ dbt.dateadd('day', -lookback_days, 'max(event_dt)') }} as date) as candidate_dt
+        from {{ this }}
+        union all
+        select min(event_dt) as candidate_dt
+        from {{ ref('stg_silver__events') }}
+        where silver_loaded_at > (select max(silver_loaded_at) from {{ this }})
+        union all
+        select min(previous.event_dt) as candidate_dt
+        from {{ this }} as previous
+        left join {{ ref('int_anon_ids_linked') }} as links on links.anon_id = previous.anon_id
+        where previous.user_id is null
+          and previous.anon_id is not null
+          and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
+    ) as candidates
+{%- endset %}
+{%- set from_dt = date_literal_of(rebuild_from_sql) %}
+{%- endif %}
+
 with events as (
 
     select * from {{ ref('stg_silver__events') }}
@@ -43,30 +68,6 @@ links as (
 built as (
 
     select * from {{ this }}
-
-),
-
--- First event_dt to rebuild: the trailing lookback days, any day that received Silver rows
--- since the last build (late events), and any day with an event whose identity changed
--- (an anonymous id that logged in, or whose earliest login is now a different user).
-rebuild_from as (
-
-    select min(candidate_dt) as from_dt
-    from (
-        select cast({{ dbt.dateadd('day', -lookback_days, 'max(event_dt)') }} as date) as candidate_dt
-        from {{ this }}
-        union all
-        select min(event_dt) as candidate_dt
-        from {{ ref('stg_silver__events') }}
-        where silver_loaded_at > (select max(silver_loaded_at) from {{ this }})
-        union all
-        select min(previous.event_dt) as candidate_dt
-        from {{ this }} as previous
-        left join links on links.anon_id = previous.anon_id
-        where previous.user_id is null
-          and previous.anon_id is not null
-          and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
-    ) as candidates
 
 ),
 
@@ -90,7 +91,7 @@ stitched as (
     from events
     left join links on links.anon_id = {{ clean_id('events.anon_id') }}
     {% if is_incremental() %}
-    where events.event_dt >= (select from_dt from rebuild_from)
+    where events.event_dt >= {{ from_dt }}
     {% endif %}
 
 ),
@@ -144,9 +145,9 @@ timelines as (
             ) as recency
         from built
         where session_id is not null
-          and event_dt < (select from_dt from rebuild_from)
+          and event_dt < {{ from_dt }}
           and event_at >= {{ dbt.dateadd('minute', -idle_minutes,
-                "cast((select from_dt from rebuild_from) as timestamp)") }}
+                "cast(" ~ from_dt ~ " as timestamp)") }}
     ) as latest
     where recency = 1
     {% endif %}

@@ -8,6 +8,10 @@
     )
 }}
 
+{%- if is_incremental() %}
+{%- set from_dt = upstream_changed_from(ref('int_events_sessionized')) %}
+{%- endif %}
+
 -- Every Silver event with its stitched identity and Gold session: where analysis starts.
 with events as (
 
@@ -20,16 +24,6 @@ sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
 
 final as (
 
@@ -69,8 +63,8 @@ final as (
     inner join sessionized on sessionized.event_id = events.event_id
     {{ channel_joins('events.utm_source', 'events.utm_medium') }}
     {% if is_incremental() %}
-    where events.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
+    where events.event_dt >= {{ from_dt }}
+      and sessionized.event_dt >= {{ from_dt }}
     {% endif %}
 
 )

@@ -8,6 +8,10 @@
     )
 }}
 
+{%- if is_incremental() %}
+{%- set from_dt = upstream_changed_from(ref('int_events_sessionized')) %}
+{%- endif %}
+
 -- Search events (search.query and search.result_click), one row each. Event grain keeps
 -- the model incremental; a query's clicks share its query_id.
 with search_events as (
@@ -21,16 +25,6 @@ sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
 
 final as (
 
@@ -53,8 +47,8 @@ final as (
     from search_events
     inner join sessionized on sessionized.event_id = search_events.event_id
     {% if is_incremental() %}
-    where search_events.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
+    where search_events.event_dt >= {{ from_dt }}
+      and sessionized.event_dt >= {{ from_dt }}
     {% endif %}
 
 )

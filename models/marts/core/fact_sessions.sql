@@ -16,23 +16,16 @@
   rebuilt fact_events days all started at most that long before the first rebuilt day.
 -#}
 
+{%- if is_incremental() %}
+{%- set from_dt = date_literal_of('select cast(' ~ dbt.dateadd('day', -session_span_days(),
+        upstream_changed_from(ref('fact_events'))) ~ ' as date)') %}
+{%- endif %}
+
 with events as (
 
     select * from {{ ref('fact_events') }}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select
-        cast({{ dbt.dateadd('day', -session_span_days(),
-            upstream_changed_from(ref('fact_events'))) }} as date) as from_dt
-
-),
-
-{% endif %}
 
 session_events as (
 
@@ -56,8 +49,8 @@ session_events as (
     from events
     where session_id is not null
     {% if is_incremental() %}
-      and event_dt >= (select from_dt from rebuild_from)
-      and session_started_at >= cast((select from_dt from rebuild_from) as timestamp)
+      and event_dt >= {{ from_dt }}
+      and session_started_at >= cast({{ from_dt }} as timestamp)
     {% endif %}
 
 ),

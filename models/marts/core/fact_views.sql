@@ -8,6 +8,10 @@
     )
 }}
 
+{%- if is_incremental() %}
+{%- set from_dt = upstream_changed_from(ref('int_events_sessionized')) %}
+{%- endif %}
+
 -- Profile views (profile.view), one row each, with the profile's city.
 with profile_views as (
 
@@ -27,16 +31,6 @@ profiles as (
 
 ),
 
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
-
 final as (
 
     select
@@ -53,8 +47,8 @@ final as (
     inner join sessionized on sessionized.event_id = profile_views.event_id
     left join profiles on profiles.profile_id = profile_views.profile_id
     {% if is_incremental() %}
-    where profile_views.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
+    where profile_views.event_dt >= {{ from_dt }}
+      and sessionized.event_dt >= {{ from_dt }}
     {% endif %}
 
 )
