@@ -121,10 +121,13 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert res.success, res.exception
     manifest = orjson.loads((tmp_path / "target" / "manifest.json").read_bytes())
     config = manifest["nodes"]["model.lakehouse.int_events_sessionized"]["config"]
-    assert (config["incremental_strategy"], config["partitioned_by"]) == (
-        "insert_overwrite",
-        ["event_dt"],
-    )
+    # rows are replaced by event_id (an identity re-stitch touches any day): Iceberg merge
+    assert (
+        config["incremental_strategy"],
+        config["unique_key"],
+        config["partitioned_by"],
+        config["table_type"],
+    ) == ("merge", "event_id", ["event_dt"], "iceberg")
     assert (
         manifest["sources"]["source.lakehouse.silver.events"]["relation_name"]
         == '"awsdatacatalog"."lake"."events"'

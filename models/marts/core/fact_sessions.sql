@@ -1,10 +1,14 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='started_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='session_id',
         partitioned_by=['started_dt'],
-        on_schema_change='fail'
+        table_type='iceberg',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where not exists (select 1 from {{ ref('fact_events') }} as events where events.session_id = {{ this }}.session_id)"
+        ]
     )
 }}
 
@@ -12,14 +16,10 @@
   One row per Gold session (SES-1) with its FUN-1 funnel: a step counts only when it
   happens after the previous step in the same session (search.query → profile.view →
   message.sent → checkout.start → checkout.complete), ordered by (event_at, event_id).
-  Incremental: sessions last at most session_max_hours, so the sessions touched by
-  rebuilt fact_events days all started at most that long before the first rebuilt day.
+  Incremental: the sessions of every fact_events row rewritten since the last build are
+  rebuilt from all their events and replaced by session_id; the post-hook drops sessions
+  no event belongs to any more (a late event or a login merged or split them).
 -#}
-
-{%- if is_incremental() %}
-{%- set from_dt = date_literal_of('select cast(' ~ dbt.dateadd('day', -session_span_days(),
-        upstream_changed_from(ref('fact_events'))) ~ ' as date)') %}
-{%- endif %}
 
 with events as (
 
@@ -49,8 +49,11 @@ session_events as (
     from events
     where session_id is not null
     {% if is_incremental() %}
-      and event_dt >= {{ from_dt }}
-      and session_started_at >= cast({{ from_dt }} as timestamp)
+      and session_id in (
+          select changed.session_id
+          from events as changed
+          where {{ rewritten_since_built('changed') }}
+      )
     {% endif %}
 
 ),
