@@ -126,15 +126,18 @@ def _build(
     # this build's own start is how Silver→Gold lag (OBS-2) sees the rows it publishes.
     started_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # also the next build's test scope
     snapshot = take_snapshot(settings)
+    # --vars stay the same from build to build, so dbt re-parses only changed files (a
+    # new value makes it re-parse the whole project, seconds per build); what changes
+    # every build reaches the macros as environment variables, read only at run time.
     dbt_vars: dict[str, Any] = {
-        "lakehouse__silver_metadata_location": metadata or "",
+        "lakehouse__silver_metadata_location": _pin_snapshot(settings, metadata) or "",
         "lakehouse__ops_snapshot_dir": str(snapshot.directory),
-        "lakehouse__build_started_at": started_at,
     }
+    run_env = {"LAKEHOUSE_BUILD_STARTED_AT": started_at, "LAKEHOUSE_TEST_ROWS_SINCE": ""}
     previous = _last_build(settings)
     incremental = not (full_refresh or test_all)
     if previous.get("started_at") and incremental:
-        dbt_vars["lakehouse__test_rows_since"] = previous["started_at"]
+        run_env["LAKEHOUSE_TEST_ROWS_SINCE"] = previous["started_at"]
     dbt_vars.update(extra_vars or {})
     code = _project_hash(extra_vars)
     # Seeds and unit tests give the same result for the same code: an incremental build
@@ -161,7 +164,7 @@ def _build(
 
     started = time.perf_counter()
     with _build_lock(settings), _gold_workspace(settings) as gold_env:
-        outcome = _invoke(settings, args, collect, gold_env)
+        outcome = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
             raise PipelineError(_failure_message(result.failures))
         if outcome is not None:
@@ -171,6 +174,21 @@ def _build(
             _last_build_file(settings).write_text(orjson.dumps(state).decode())
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _pin_snapshot(settings: Settings, metadata: str | None) -> str | None:
+    """A copy of the Silver snapshot's metadata JSON at one path per lake (its manifest
+    and data paths are absolute), which dbt's source then names in every build. A
+    location that is not a local file is passed on as is (iceberg_scan names it)."""
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
+        return metadata
+    pinned = dbt_dirs(settings)[0].parent / "silver-snapshot.metadata.json"
+    pinned.parent.mkdir(parents=True, exist_ok=True)
+    partial = pinned.with_name(pinned.name + ".partial")
+    shutil.copyfile(path, partial)
+    os.replace(partial, pinned)
+    return str(pinned)
 
 
 def _last_build_file(settings: Settings) -> Path:

@@ -3,13 +3,14 @@
     history: a model with `gold_built_at` is tested on this run's rows (partitions it
     rebuilt, or every row of a model rebuilt in full); a staging view with
     `silver_loaded_at` on the Silver rows loaded since the previous successful build
-    (var lakehouse__test_rows_since, set by `lakehouse build`). Anything else, a full
+    (env LAKEHOUSE_TEST_ROWS_SINCE set by `lakehouse build`, or var lakehouse__test_rows_since). Anything else, a full
     refresh and `lakehouse build --test-all` test every row. A test's own `where` config
     still applies. Self-contained on purpose: a test's macro namespace holds only the
     macros it depends on. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set since = var('lakehouse__test_rows_since', '') -%}
+    {#- env: set by `lakehouse build`, read only at run time so it does not make dbt re-parse -#}
+    {%- set since = var('lakehouse__test_rows_since', '') or (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') -%}
     {%- set scope = '' -%}
     {%- set ns = namespace(on_source=false) -%}
     {%- for node in model.depends_on.nodes if node.startswith('source.') -%}

@@ -81,7 +81,7 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__silver_metadata_location": "",
         "lakehouse__session_idle_minutes": 30,
         "lakehouse__session_max_hours": 24,
-        "lakehouse__incremental_lookback_days": 3,
+        "lakehouse__incremental_lookback_days": 0,
         "lakehouse__id_deny_list": ["", "null", "undefined", "0", "anonymous", "guest"],
         "lakehouse__attribution_checkout_lookback_days": 7,
         "lakehouse__attribution_referral_lookback_days": 30,
