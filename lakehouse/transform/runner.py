@@ -330,7 +330,7 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
     for stale in (work, _wal(work)):
         stale.unlink(missing_ok=True)
     if gold.exists():
-        shutil.copyfile(gold, work)
+        _clone_or_copy(gold, work)
         if _wal(gold).exists():  # written by a dbt run outside `lakehouse build`
             shutil.copyfile(_wal(gold), _wal(work))
     ok = False
@@ -346,6 +346,21 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
         else:
             work.unlink(missing_ok=True)
             _wal(work).unlink(missing_ok=True)
+
+
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write
+
+
+def _clone_or_copy(src: Path, dst: Path) -> None:
+    """`src` to `dst` as a copy-on-write clone where the filesystem has them (btrfs, XFS
+    with reflink: instant whatever Gold's size), else a plain copy (ext4, tmpfs)."""
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        try:
+            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
 
 
 def _wal(path: Path) -> Path:
