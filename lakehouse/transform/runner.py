@@ -27,6 +27,7 @@ from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
+from lakehouse.silver.duck import load_extensions
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
@@ -133,11 +134,18 @@ def _build(
         "lakehouse__silver_metadata_location": _pin_snapshot(settings, metadata) or "",
         "lakehouse__ops_snapshot_dir": str(snapshot.directory),
     }
-    run_env = {"LAKEHOUSE_BUILD_STARTED_AT": started_at, "LAKEHOUSE_TEST_ROWS_SINCE": ""}
+    run_env = {
+        "LAKEHOUSE_BUILD_STARTED_AT": started_at,
+        "LAKEHOUSE_TEST_ROWS_SINCE": "",
+        "LAKEHOUSE_TEST_DAYS_FROM": "",
+    }
     previous = _last_build(settings)
     incremental = not (full_refresh or test_all)
     if previous.get("started_at") and incremental:
         run_env["LAKEHOUSE_TEST_ROWS_SINCE"] = previous["started_at"]
+        run_env["LAKEHOUSE_TEST_DAYS_FROM"] = _first_day_loaded_since(
+            metadata, previous["started_at"]
+        )
     dbt_vars.update(extra_vars or {})
     code = _project_hash(extra_vars)
     # Seeds and unit tests give the same result for the same code: an incremental build
@@ -189,6 +197,30 @@ def _pin_snapshot(settings: Settings, metadata: str | None) -> str | None:
     shutil.copyfile(path, partial)
     os.replace(partial, pinned)
     return str(pinned)
+
+
+def _first_day_loaded_since(metadata: str | None, since: str) -> str:
+    """The first event_dt among Silver rows loaded at or after `since` (UTC), or `since`'s
+    own day when there are none; "" when Silver is not a local file. Tests scoped to those
+    rows also bound event_dt by it, so they read only those days' partitions (a bound on
+    silver_loaded_at alone prunes nothing: the staging views compute that column)."""
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
+        return ""
+    con = duckdb.connect()
+    try:
+        load_extensions(con)
+        con.execute("SET TimeZone = 'UTC'")
+        location = str(path).replace("'", "''")
+        row = con.execute(
+            f"select min(event_dt) from iceberg_scan('{location}') "
+            "where silver_loaded_at >= cast(cast(? as timestamp) as timestamptz)",
+            [since],
+        ).fetchone()
+    finally:
+        con.close()
+    day = row[0] if row else None
+    return day.isoformat() if day is not None else since[:10]
 
 
 def _last_build_file(settings: Settings) -> Path:

@@ -22,6 +22,12 @@
             {%- set scope = "gold_built_at = cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
         {%- elif 'silver_loaded_at' in columns -%}
             {%- set scope = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)" -%}
+            {#- the first event_dt among those rows (env, from `lakehouse build`): a bound on
+                the partition column, so the test reads only those days of Silver -#}
+            {%- set days_from = env_var('LAKEHOUSE_TEST_DAYS_FROM', '') if not var('lakehouse__test_rows_since', '') else '' -%}
+            {%- if days_from and 'event_dt' in columns -%}
+                {%- set scope = scope ~ " and event_dt >= date '" ~ days_from ~ "'" -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- set conditions = [where, scope] | select | list -%}
