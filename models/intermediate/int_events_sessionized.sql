@@ -31,12 +31,12 @@
 {%- set in_order = 'order by event_at, event_id' -%}
 
 {%- if is_incremental() %}
-{#- First event_dt to rebuild whole: the trailing lookback days, and any day that received
-    Silver rows since the last build (late events of any age). -#}
+{#- First event_dt to rebuild whole: the last `lookback` built days (none when 0), and any
+    day that received Silver rows since the last build (late events of any age). -#}
 {%- set rebuild_from_sql %}
     select min(candidate_dt) as from_dt
     from (
-        select cast({{ dbt.dateadd('day', -lookback_days, 'max(event_dt)') }} as date) as candidate_dt
+        select cast({{ dbt.dateadd('day', 1 - lookback_days, 'max(event_dt)') }} as date) as candidate_dt
         from {{ this }}
         union all
         select min(event_dt) as candidate_dt
