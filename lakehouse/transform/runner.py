@@ -94,6 +94,8 @@ def build(
     tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
     `on_node` is called as each node finishes. An incremental build tests only the rows
     it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all.
+    An incremental build also skips seeds and unit tests while the project's files (and
+    `extra_vars`) are unchanged since the last successful whole-project build.
     Raises `LakeEmptyError` when Silver is empty and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
     """
     settings.ensure()
