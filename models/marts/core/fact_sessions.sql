@@ -16,10 +16,16 @@
   One row per Gold session (SES-1) with its FUN-1 funnel: a step counts only when it
   happens after the previous step in the same session (search.query → profile.view →
   message.sent → checkout.start → checkout.complete), ordered by (event_at, event_id).
-  Incremental: the sessions of every fact_events row rewritten since the last build are
+  Incremental: the sessions of every fact_events row rewritten since the last build, and
+  every built session reaching into the days fact_events rebuilt whole (it may have lost
+  its events there to a new session, leaving only unchanged rows before them), are
   rebuilt from all their events and replaced by session_id; the post-hook drops sessions
   no event belongs to any more (a late event or a login merged or split them).
 -#}
+
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('fact_events')) %}
+{%- endif %}
 
 with events as (
 
@@ -53,6 +59,10 @@ session_events as (
           select changed.session_id
           from events as changed
           where {{ rewritten_since_built('changed') }}
+          union all
+          select built.session_id
+          from {{ this }} as built
+          where built.ended_at >= cast({{ from_dt }} as timestamp)
       )
     {% endif %}
 
