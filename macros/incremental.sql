@@ -1,25 +1,51 @@
 {#- Incremental state (Snowplow habit: explicit, visible in the model).
 
     Every incremental model carries `gold_built_at`, the start of the dbt invocation that
-    (re)wrote its row. A downstream model rebuilds the partitions its upstream rewrote
-    since the downstream's own last build, so one watermark drives the whole chain. -#}
+    (re)wrote its row, and replaces rows by key (event_id, session_id). A downstream model
+    rebuilds the rows its upstream rewrote since the downstream's own last build, so one
+    watermark drives the whole chain: whole days from the upstream's first rebuilt day,
+    single rows before it. -#}
 
 {#- The timestamp stamped on rows written by this invocation. -#}
 {% macro gold_built_at() -%}
   cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- Scalar SQL: the earliest `dt_column` among `upstream` rows rewritten after this model's
-    last build (NULL when nothing changed, which selects nothing). -#}
-{% macro upstream_changed_from(upstream, dt_column='event_dt') -%}
-  (
-    select min(changed.{{ dt_column }})
-    from {{ upstream }} as changed
-    where changed.gold_built_at > (select max(done.gold_built_at) from {{ this }} as done)
-  )
+{#- The value of one-date query `sql`, run when the model runs (its upstream is built by
+    then), as a date literal: a constant bound lets DuckDB prune Silver's event_dt
+    partitions and Gold's row groups, where a scalar subquery would scan everything.
+    NULL (nothing to rebuild) selects nothing. A unit test's `this` is a CTE of its own
+    query, so there `sql` stays inline as a scalar subquery (same value). -#}
+{% macro date_literal_of(sql) -%}
+  {%- if not execute -%}
+    {{ return('cast(null as date)') }}
+  {%- elif model.resource_type == 'unit_test' -%}
+    {{ return('(' ~ sql ~ ')') }}
+  {%- endif -%}
+  {%- set value = run_query(sql).columns[0].values()[0] -%}
+  {{ return('cast(null as date)' if value is none else "date '" ~ value ~ "'") }}
 {%- endmacro %}
 
-{#- Days a session can reach back before the partition its last event sits in. -#}
-{% macro session_span_days() -%}
-  {{ return(((var('lakehouse__session_max_hours') | int) + 23) // 24) }}
+{#- First event_dt a model downstream of `upstream` (an event_id-keyed incremental model)
+    rebuilds whole from its inputs, as a date literal: every upstream row on that day or
+    later was rewritten since this model's last build (the upstream rewrites whole days
+    from its first rebuilt day on), so every new event is there. Rewritten rows on earlier
+    days (re-stitched identities) are patched from this model's own rows instead, see
+    `rewritten_since_built`. Nothing rewritten: a day after the last, which selects nothing. -#}
+{% macro rebuilt_days_from(upstream) -%}
+  {%- set sql -%}
+    select coalesce(
+        cast({{ dbt.dateadd('day', 1, 'max(case when not rewritten then event_dt end)') }} as date),
+        min(event_dt))
+    from (
+        select event_dt, {{ rewritten_since_built('changed') }} as rewritten
+        from {{ upstream }} as changed
+    ) as upstream_days
+  {%- endset -%}
+  {{ return(date_literal_of(sql)) }}
+{%- endmacro %}
+
+{#- True for an upstream row (alias `alias`) rewritten since this model's last build. -#}
+{% macro rewritten_since_built(alias) -%}
+  {{ alias }}.gold_built_at > (select max(done.gold_built_at) from {{ this }} as done)
 {%- endmacro %}

@@ -34,7 +34,8 @@ _MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]
 )
 @click.pass_obj
 def build(settings: Settings, full_refresh: bool, select: str | None, test_all: bool) -> None:
-    """Build Gold: run dbt (seeds, models, data and unit tests) over the current Silver
+    """Build Gold: run dbt (seeds, models, data and unit tests; an incremental build skips
+    seeds and unit tests while the dbt project is unchanged) over the current Silver
     snapshot. Prints a line per model and a summary with timings; on failure names the
     failing models/tests with dbt's message and leaves the previous Gold in place."""
     from lakehouse.transform.runner import NodeResult

@@ -9,6 +9,7 @@ half-built Gold and readers (dashboards, `lakehouse query`) are never locked out
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -26,12 +27,18 @@ from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
+from lakehouse.silver.duck import load_extensions
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
 # Node statuses dbt reports for a node that did its job.
 _OK = frozenset({"success", "pass", "skipped", "no-op"})  # no-op: exposures
 _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
+# What seeds and unit tests depend on: an incremental build reruns them only when this
+# changed since the last successful whole-project build (see `_project_hash`).
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "dbt_tests")
+# Seeds (and the data tests on them) and unit tests: the same result for the same code.
+_CODE_ONLY = "resource_type:seed resource_type:unit_test"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ def build(
     tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
     `on_node` is called as each node finishes. An incremental build tests only the rows
     it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all.
+    An incremental build also skips seeds and unit tests while the project's files (and
+    `extra_vars`) are unchanged since the last successful whole-project build.
     Raises `LakeEmptyError` when Silver is empty and `PipelineError` naming the failing nodes and dbt's messages when dbt fails.
     """
     settings.ensure()
@@ -120,15 +129,33 @@ def _build(
     # this build's own start is how Silver→Gold lag (OBS-2) sees the rows it publishes.
     started_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # also the next build's test scope
     snapshot = take_snapshot(settings)
+    # --vars stay the same from build to build, so dbt re-parses only changed files (a
+    # new value makes it re-parse the whole project, seconds per build); what changes
+    # every build reaches the macros as environment variables, read only at run time.
     dbt_vars: dict[str, Any] = {
-        "lakehouse__silver_metadata_location": metadata or "",
+        "lakehouse__silver_metadata_location": _pin_snapshot(settings, metadata) or "",
         "lakehouse__ops_snapshot_dir": str(snapshot.directory),
-        "lakehouse__build_started_at": started_at,
     }
-    previous = _last_build_start(settings)
-    if previous and not (full_refresh or test_all):
-        dbt_vars["lakehouse__test_rows_since"] = previous
+    run_env = {
+        "LAKEHOUSE_BUILD_STARTED_AT": started_at,
+        "LAKEHOUSE_TEST_ROWS_SINCE": "",
+        "LAKEHOUSE_TEST_DAYS_FROM": "",
+    }
+    previous = _last_build(settings)
+    incremental = not (full_refresh or test_all)
+    if previous.get("started_at") and incremental:
+        run_env["LAKEHOUSE_TEST_ROWS_SINCE"] = previous["started_at"]
+        run_env["LAKEHOUSE_TEST_DAYS_FROM"] = _first_day_loaded_since(
+            metadata, previous["started_at"]
+        )
     dbt_vars.update(extra_vars or {})
+    code = _project_hash(extra_vars)
+    # Seeds and unit tests give the same result for the same code: an incremental build
+    # skips them while the project is unchanged since the last whole-project build that
+    # ran them (dbt recommends unit tests for development and CI, not every production run).
+    skip_code_only = (
+        incremental and previous.get("code") == code and gold_database_path(settings).exists()
+    )
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if full_refresh:
         args.append("--full-refresh")
@@ -136,8 +163,9 @@ def _build(
         # only tests whose every parent is selected: a test of a model outside the
         # selection may read tables this Gold does not have yet
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
-    if exclude:
-        args += ["--exclude", *exclude.split()]
+    excluded = " ".join(filter(None, [exclude, _CODE_ONLY if skip_code_only else ""]))
+    if excluded:
+        args += ["--exclude", *excluded.split()]
 
     def collect(node: NodeResult) -> None:
         result.nodes.append(node)
@@ -146,28 +174,86 @@ def _build(
 
     started = time.perf_counter()
     with _build_lock(settings), _gold_workspace(settings) as gold_env:
-        outcome = _invoke(settings, args, collect, gold_env)
+        outcome = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
             raise PipelineError(_failure_message(result.failures))
         if outcome is not None:
             raise PipelineError(outcome)
         if select is None and exclude is None:  # else some rows since went untested
-            _last_build_file(settings).write_text(orjson.dumps({"started_at": started_at}).decode())
+            state = {"started_at": started_at, "code": code}
+            _last_build_file(settings).write_text(orjson.dumps(state).decode())
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _pin_snapshot(settings: Settings, metadata: str | None) -> str | None:
+    """A copy of the Silver snapshot's metadata JSON at one path per lake (its manifest
+    and data paths are absolute), which dbt's source then names in every build. A
+    location that is not a local file is passed on as is (iceberg_scan names it)."""
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
+        return metadata
+    pinned = dbt_dirs(settings)[0].parent / "silver-snapshot.metadata.json"
+    pinned.parent.mkdir(parents=True, exist_ok=True)
+    partial = pinned.with_name(pinned.name + ".partial")
+    shutil.copyfile(path, partial)
+    os.replace(partial, pinned)
+    return str(pinned)
+
+
+def _first_day_loaded_since(metadata: str | None, since: str) -> str:
+    """The first event_dt among Silver rows loaded at or after `since` (UTC), or `since`'s
+    own day when there are none; "" when Silver is not a local file. Tests scoped to those
+    rows also bound event_dt by it, so they read only those days' partitions (a bound on
+    silver_loaded_at alone prunes nothing: the staging views compute that column)."""
+    path = Path(metadata.removeprefix("file://")) if metadata else None
+    if path is None or not path.is_file():
+        return ""
+    con = duckdb.connect()
+    try:
+        load_extensions(con)
+        con.execute("SET TimeZone = 'UTC'")
+        location = str(path).replace("'", "''")
+        row = con.execute(
+            f"select min(event_dt) from iceberg_scan('{location}') "
+            "where silver_loaded_at >= cast(cast(? as timestamp) as timestamptz)",
+            [since],
+        ).fetchone()
+    finally:
+        con.close()
+    day = row[0] if row else None
+    return day.isoformat() if day is not None else since[:10]
 
 
 def _last_build_file(settings: Settings) -> Path:
     return settings.state_dir / f"gold-last-build-{settings.target}.json"
 
 
-def _last_build_start(settings: Settings) -> str | None:
-    """Start (UTC) of the last successful whole-project build of this target, if any."""
+def _last_build(settings: Settings) -> dict[str, str]:
+    """The last successful whole-project build of this target: its start (UTC,
+    "started_at") and project hash ("code"); empty before the first."""
     path = _last_build_file(settings)
     if not path.exists():
-        return None
-    value = orjson.loads(path.read_bytes()).get("started_at")
-    return value if isinstance(value, str) else None
+        return {}
+    state = orjson.loads(path.read_bytes())
+    return {k: v for k, v in state.items() if isinstance(v, str)}
+
+
+def _project_hash(extra_vars: dict[str, Any] | None) -> str:
+    """SHA-256 of the dbt project's files, the dbt version and the caller's extra vars:
+    what seeds and unit tests depend on (a var such as the session gap changes results)."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(
+        f"{dbt_version}\0{orjson.dumps(extra_vars or {}, option=orjson.OPT_SORT_KEYS).decode()}".encode()
+    )
+    for name in _PROJECT_FILES:
+        root = PROJECT_ROOT / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(PROJECT_ROOT)}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @contextmanager
@@ -278,7 +364,7 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
     for stale in (work, _wal(work)):
         stale.unlink(missing_ok=True)
     if gold.exists():
-        shutil.copyfile(gold, work)
+        _clone_or_copy(gold, work)
         if _wal(gold).exists():  # written by a dbt run outside `lakehouse build`
             shutil.copyfile(_wal(gold), _wal(work))
     ok = False
@@ -294,6 +380,21 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
         else:
             work.unlink(missing_ok=True)
             _wal(work).unlink(missing_ok=True)
+
+
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write
+
+
+def _clone_or_copy(src: Path, dst: Path) -> None:
+    """`src` to `dst` as a copy-on-write clone where the filesystem has them (btrfs, XFS
+    with reflink: instant whatever Gold's size), else a plain copy (ext4, tmpfs)."""
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        try:
+            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
 
 
 def _wal(path: Path) -> Path:

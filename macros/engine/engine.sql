@@ -43,19 +43,19 @@
 {%- endmacro %}
 
 
-{#- How incremental models replace whole event_dt partitions: DuckDB deletes the
-    partitions present in the new batch and inserts it (unique_key = the partition
-    column); Athena overwrites the same Hive partitions. Same result on both. -#}
-{% macro partition_overwrite_strategy() -%}
-  {{ return(adapter.dispatch('partition_overwrite_strategy', 'lakehouse')()) }}
+{#- How incremental models replace rows by their unique_key (event_id, session_id) when a
+    rebuild touches rows on any day (an identity re-stitch): DuckDB deletes the keys present
+    in the new batch and inserts it; Athena merges into its Iceberg table. -#}
+{% macro row_upsert_strategy() -%}
+  {{ return(adapter.dispatch('row_upsert_strategy', 'lakehouse')()) }}
 {%- endmacro %}
 
-{% macro default__partition_overwrite_strategy() -%}
+{% macro default__row_upsert_strategy() -%}
   {{ return('delete+insert') }}
 {%- endmacro %}
 
-{% macro athena__partition_overwrite_strategy() -%}
-  {{ return('insert_overwrite') }}
+{% macro athena__row_upsert_strategy() -%}
+  {{ return('merge') }}
 {%- endmacro %}
 
 

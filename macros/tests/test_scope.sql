@@ -1,26 +1,40 @@
 {#- Overrides dbt's get_where_subquery (the wrapper every generic test puts around the
     model it tests) so an incremental `lakehouse build` tests the rows it wrote, not all
-    history: a model with `gold_built_at` is tested on this run's rows (partitions it
-    rebuilt, or every row of a model rebuilt in full); a staging view with
-    `silver_loaded_at` on the Silver rows loaded since the previous successful build
-    (var lakehouse__test_rows_since, set by `lakehouse build`). Anything else, a full
+    history: an incremental model (all stamp `gold_built_at`) is tested on the rows this
+    run wrote; a Silver staging view (`silver_loaded_at`) on the Silver rows loaded since
+    the previous successful build
+    (env LAKEHOUSE_TEST_ROWS_SINCE set by `lakehouse build`, or var lakehouse__test_rows_since). Anything else, a full
     refresh and `lakehouse build --test-all` test every row. A test's own `where` config
     still applies. Self-contained on purpose: a test's macro namespace holds only the
     macros it depends on. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set since = var('lakehouse__test_rows_since', '') -%}
+    {#- env: set by `lakehouse build`, read only at run time so it does not make dbt re-parse -#}
+    {%- set since = var('lakehouse__test_rows_since', '') or (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') -%}
     {%- set scope = '' -%}
     {%- set ns = namespace(on_source=false) -%}
     {%- for node in model.depends_on.nodes if node.startswith('source.') -%}
         {%- set ns.on_source = true -%}  {#- Silver itself: no table to describe, test it all -#}
     {%- endfor -%}
     {%- if since and execute and not ns.on_source and relation is not string -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {#- which rows the tested model holds, from the graph (a catalog query per test costs
+            more than the scoped test): every incremental model stamps gold_built_at, every
+            Silver staging view has silver_loaded_at and event_dt -#}
+        {%- set tested = graph.nodes.get(model.attached_node) or {} -%}
+        {%- set materialized = (tested.get('config') or {}).get('materialized') -%}
+        {%- set columns = ['gold_built_at'] if materialized == 'incremental'
+              else ['silver_loaded_at', 'event_dt'] if (tested.get('original_file_path') or '').startswith('models/staging/silver/')
+              else [] -%}
         {%- if 'gold_built_at' in columns -%}
             {%- set scope = "gold_built_at = cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
         {%- elif 'silver_loaded_at' in columns -%}
             {%- set scope = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)" -%}
+            {#- the first event_dt among those rows (env, from `lakehouse build`): a bound on
+                the partition column, so the test reads only those days of Silver -#}
+            {%- set days_from = env_var('LAKEHOUSE_TEST_DAYS_FROM', '') if not var('lakehouse__test_rows_since', '') else '' -%}
+            {%- if days_from and 'event_dt' in columns -%}
+                {%- set scope = scope ~ " and event_dt >= date '" ~ days_from ~ "'" -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- set conditions = [where, scope] | select | list -%}

@@ -1,9 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='event_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
         partitioned_by=['event_dt'],
+        table_type='iceberg',
         on_schema_change='fail'
     )
 }}
@@ -18,7 +19,10 @@
     * a session is cut every max hours after its segment began (no session is longer).
   Every rule looks only backwards, so rebuilding days >= D only needs each identity's
   state at D: its last event shortly before D, kept in the run_*/segment/session columns.
-  (Large inputs are each referenced once, so DuckDB streams them instead of caching.)
+  An identity change (an anonymous id that logged in) moves events between timelines on
+  any day, so the timelines it touches are rebuilt whole instead, and only they: rows are
+  replaced by event_id, so a login reaching back weeks does not rebuild those weeks.
+  (Large inputs are referenced once per leg, so DuckDB streams them instead of caching.)
 -#}
 
 {%- set idle_minutes = var('lakehouse__session_idle_minutes') | int -%}
@@ -26,13 +30,24 @@
 {%- set lookback_days = var('lakehouse__incremental_lookback_days') | int -%}
 {%- set in_order = 'order by event_at, event_id' -%}
 
-with events as (
+{%- if is_incremental() %}
+{#- First event_dt to rebuild whole: the last `lookback` built days (none when 0), and any
+    day that received Silver rows since the last build (late events of any age). -#}
+{%- set rebuild_from_sql %}
+    select min(candidate_dt) as from_dt
+    from (
+        select cast({{ dbt.dateadd('day', 1 - lookback_days, 'max(event_dt)') }} as date) as candidate_dt
+        from {{ this }}
+        union all
+        select min(event_dt) as candidate_dt
+        from {{ ref('stg_silver__events') }}
+        where silver_loaded_at > (select max(silver_loaded_at) from {{ this }})
+    ) as candidates
+{%- endset %}
+{%- set from_dt = date_literal_of(rebuild_from_sql) %}
+{%- endif %}
 
-    select * from {{ ref('stg_silver__events') }}
-
-),
-
-links as (
+with links as (
 
     select * from {{ ref('int_anon_ids_linked') }}
 
@@ -46,27 +61,24 @@ built as (
 
 ),
 
--- First event_dt to rebuild: the trailing lookback days, any day that received Silver rows
--- since the last build (late events), and any day with an event whose identity changed
--- (an anonymous id that logged in, or whose earliest login is now a different user).
-rebuild_from as (
+-- Identities whose timeline changed: both sides of every built event whose identity is
+-- now different (an anonymous id that logged in, or whose earliest login is now a
+-- different user). Their events are rebuilt on every day.
+restitched as (
 
-    select min(candidate_dt) as from_dt
-    from (
-        select cast({{ dbt.dateadd('day', -lookback_days, 'max(event_dt)') }} as date) as candidate_dt
-        from {{ this }}
-        union all
-        select min(event_dt) as candidate_dt
-        from {{ ref('stg_silver__events') }}
-        where silver_loaded_at > (select max(silver_loaded_at) from {{ this }})
-        union all
-        select min(previous.event_dt) as candidate_dt
-        from {{ this }} as previous
-        left join links on links.anon_id = previous.anon_id
-        where previous.user_id is null
-          and previous.anon_id is not null
-          and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
-    ) as candidates
+    select previous.identity_id
+    from built as previous
+    left join links on links.anon_id = previous.anon_id
+    where previous.user_id is null
+      and previous.anon_id is not null
+      and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
+    union
+    select coalesce(links.user_id, previous.anon_id) as identity_id
+    from built as previous
+    left join links on links.anon_id = previous.anon_id
+    where previous.user_id is null
+      and previous.anon_id is not null
+      and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
 
 ),
 
@@ -87,10 +99,32 @@ stitched as (
         {{ clean_id('events.user_id') }} as user_id,
         coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
             as identity_id
-    from events
+    from {{ ref('stg_silver__events') }} as events
     left join links on links.anon_id = {{ clean_id('events.anon_id') }}
     {% if is_incremental() %}
-    where events.event_dt >= (select from_dt from rebuild_from)
+    where events.event_dt >= {{ from_dt }}
+
+    union all
+
+    -- earlier days: only the events of re-stitched identities
+    select
+        events.event_id,
+        events.event_at,
+        events.event_source,
+        events.click_token,
+        events.utm_source,
+        events.utm_campaign,
+        events.silver_loaded_at,
+        events.event_dt,
+        {{ clean_id('events.anon_id') }} as anon_id,
+        {{ clean_id('events.user_id') }} as user_id,
+        coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
+            as identity_id
+    from {{ ref('stg_silver__events') }} as events
+    left join links on links.anon_id = {{ clean_id('events.anon_id') }}
+    where events.event_dt < {{ from_dt }}
+      and coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
+          in (select identity_id from restitched)
     {% endif %}
 
 ),
@@ -144,9 +178,10 @@ timelines as (
             ) as recency
         from built
         where session_id is not null
-          and event_dt < (select from_dt from rebuild_from)
+          and identity_id not in (select identity_id from restitched)
+          and event_dt < {{ from_dt }}
           and event_at >= {{ dbt.dateadd('minute', -idle_minutes,
-                "cast((select from_dt from rebuild_from) as timestamp)") }}
+                "cast(" ~ from_dt ~ " as timestamp)") }}
     ) as latest
     where recency = 1
     {% endif %}

@@ -1,8 +1,9 @@
 """End to end: generate → load → refine → build, checked against the generator's truth.
 
 The same file is also loaded in six parts, each followed by refine and an incremental
-build (lookback 0, so only the watermarks find late events and re-stitched identities;
-later parts rebuild only their last days, continuing sessions across the boundary);
+build (default lookback 0, so only the watermarks find late events and re-stitched
+identities; later parts rebuild only their last days, continuing sessions across the
+boundary, and patch the rows of re-stitched identities on earlier days);
 every Gold table must then equal the one-shot full refresh, apart from the times the
 rows were received, refined and built (the two lakes ran at different moments).
 """
@@ -69,11 +70,7 @@ def incremental_lake(
         part.write_bytes(b"".join(lines[n * size : (n + 1) * size]))
         _land(settings, part)
         last = n == PARTS - 1  # data tests once, on the final state
-        build(
-            settings,
-            exclude=None if last else SKIP_TESTS,
-            extra_vars={"lakehouse__incremental_lookback_days": 0},
-        )
+        build(settings, exclude=None if last else SKIP_TESTS)
     return settings
 
 

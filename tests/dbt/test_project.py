@@ -81,7 +81,7 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__silver_metadata_location": "",
         "lakehouse__session_idle_minutes": 30,
         "lakehouse__session_max_hours": 24,
-        "lakehouse__incremental_lookback_days": 3,
+        "lakehouse__incremental_lookback_days": 0,
         "lakehouse__id_deny_list": ["", "null", "undefined", "0", "anonymous", "guest"],
         "lakehouse__attribution_checkout_lookback_days": 7,
         "lakehouse__attribution_referral_lookback_days": 30,
@@ -121,10 +121,13 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert res.success, res.exception
     manifest = orjson.loads((tmp_path / "target" / "manifest.json").read_bytes())
     config = manifest["nodes"]["model.lakehouse.int_events_sessionized"]["config"]
-    assert (config["incremental_strategy"], config["partitioned_by"]) == (
-        "insert_overwrite",
-        ["event_dt"],
-    )
+    # rows are replaced by event_id (an identity re-stitch touches any day): Iceberg merge
+    assert (
+        config["incremental_strategy"],
+        config["unique_key"],
+        config["partitioned_by"],
+        config["table_type"],
+    ) == ("merge", "event_id", ["event_dt"], "iceberg")
     assert (
         manifest["sources"]["source.lakehouse.silver.events"]["relation_name"]
         == '"awsdatacatalog"."lake"."events"'

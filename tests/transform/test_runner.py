@@ -9,10 +9,13 @@ import pytest
 
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
+from lakehouse.transform import runner
 from lakehouse.transform.runner import (
     NodeResult,
     _failure_message,
+    _first_day_loaded_since,
     _last_build_file,
+    _project_hash,
     build,
     dbt_dirs,
 )
@@ -109,3 +112,47 @@ def test_the_runner_scopes_tests_after_a_build_unless_test_all(settings: Setting
         build(settings, select="stg_silver__messages", test_all=True)
     with pytest.raises(PipelineError, match="not_null_stg_silver__messages_to_profile_id: fail"):
         build(settings, select="stg_silver__messages", full_refresh=True)
+
+
+def test_the_project_hash_follows_project_files_and_vars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeds and unit tests are skipped while this hash is unchanged: any edit to a file
+    they depend on, or other vars, must change it; files elsewhere must not."""
+    for name in ("dbt_project.yml", "models/a.sql", "seeds/cities.csv", "lakehouse/x.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("v1")
+    monkeypatch.setattr(runner, "PROJECT_ROOT", tmp_path)
+    first = _project_hash(None)
+    assert _project_hash({}) == first
+    (tmp_path / "lakehouse/x.py").write_text("v2")
+    assert _project_hash(None) == first
+    (tmp_path / "seeds/cities.csv").write_text("v2")
+    second = _project_hash(None)
+    assert second != first
+    (tmp_path / "models/b.sql").write_text("")
+    assert _project_hash(None) != second
+    assert _project_hash({"lakehouse__session_idle_minutes": 10}) != _project_hash(None)
+
+
+def test_the_test_scope_starts_at_the_first_day_loaded_since(settings: Settings) -> None:
+    """Rows loaded after the last build: the earliest event day among them, late or not."""
+    meta = write_silver(
+        settings,
+        [
+            silver_row(
+                "evt_1", "page.view", "2026-10-01T10:00:00", loaded_at="2026-10-01T11:00:00"
+            ),
+            silver_row(
+                "evt_2", "page.view", "2026-10-05T10:00:00", loaded_at="2026-10-06T09:00:00"
+            ),
+            silver_row(
+                "evt_3", "page.view", "2026-10-03T10:00:00", loaded_at="2026-10-06T09:00:00"
+            ),
+        ],
+    )
+    assert _first_day_loaded_since(meta, "2026-10-06 00:00:00.000000") == "2026-10-03"
+    assert _first_day_loaded_since(meta, "2026-10-01 10:00:00.000000") == "2026-10-01"
+    # nothing loaded since: the bound is the build's own day (any bound selects nothing)
+    assert _first_day_loaded_since(meta, "2026-10-07 00:00:00.000000") == "2026-10-07"
+    assert _first_day_loaded_since(None, "2026-10-07 00:00:00.000000") == ""

@@ -1,35 +1,56 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='event_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
         partitioned_by=['event_dt'],
+        table_type='iceberg',
         on_schema_change='fail'
     )
 }}
 
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('int_events_sessionized')) %}
+{%- endif %}
+{%- set envelope = [
+    'event_id', 'event_name', 'event_version', 'event_at', 'anon_id', 'user_id',
+    'client_session_id', 'client_seq', 'device_id', 'event_source', 'page_path', 'referrer',
+    'country_code', 'city_name', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content',
+    'utm_term', 'click_token', 'has_analytics_consent', 'has_marketing_consent', 'payload',
+    'received_at', 'silver_loaded_at', 'event_dt'] -%}
+
 -- Every Silver event with its stitched identity and Gold session: where analysis starts.
+-- Incremental: whole days from Silver from the first day int_events_sessionized rebuilt
+-- whole; on earlier days, the built rows whose identity or session it rewrote.
 with events as (
 
-    select * from {{ ref('stg_silver__events') }}
+    select {{ envelope | join(', ') }}
+    from {{ ref('stg_silver__events') }}
+    {% if is_incremental() %}
+    where event_dt >= {{ from_dt }}
+
+    union all
+
+    select {{ envelope | join(', ') }}
+    from {{ this }}
+    where event_dt < {{ from_dt }}
+      and event_id in (
+          select changed.event_id
+          from {{ ref('int_events_sessionized') }} as changed
+          where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
+      )
+    {% endif %}
 
 ),
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_events_sessionized') }} as changed
+    {% if is_incremental() %}
+    where {{ rewritten_since_built('changed') }}
+    {% endif %}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
 
 final as (
 
@@ -68,10 +89,6 @@ final as (
     from events
     inner join sessionized on sessionized.event_id = events.event_id
     {{ channel_joins('events.utm_source', 'events.utm_medium') }}
-    {% if is_incremental() %}
-    where events.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
-    {% endif %}
 
 )
 

@@ -1,14 +1,36 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
+        partitioned_by=['event_dt'],
+        table_type='iceberg',
+        on_schema_change='fail'
+    )
+}}
+
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('int_events_sessionized')) %}
+{%- endif %}
+
 -- Growth messaging: emails sent, opened and clicked, plus saved-search alert and digest
--- clicks; one row per event with its campaign.
+-- clicks; one row per event with its campaign. Incremental as fact_events: whole days
+-- from Silver, re-stitched rows before them patched in place.
 with growth_events as (
 
     select * from {{ ref('stg_silver__growth_events') }}
+    {% if is_incremental() %}
+    where event_dt >= {{ from_dt }}
+    {% endif %}
 
 ),
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_events_sessionized') }} as changed
+    {% if is_incremental() %}
+    where {{ rewritten_since_built('changed') }}
+    {% endif %}
 
 ),
 
@@ -51,10 +73,32 @@ final as (
         sessionized.session_id,
         mail_events.campaign_id,
         campaigns.utm_campaign,
+        {{ gold_built_at() }} as gold_built_at,
         mail_events.event_dt
     from mail_events
     inner join sessionized on sessionized.event_id = mail_events.event_id
     left join campaigns on campaigns.campaign_id = mail_events.campaign_id
+
+    {% if is_incremental() %}
+    union all
+
+    -- earlier days: the built row with its re-stitched identity and session
+    select
+        built.event_id,
+        built.event_name,
+        built.mail_surface,
+        built.mail_action,
+        built.event_at,
+        sessionized.identity_id,
+        sessionized.session_id,
+        built.campaign_id,
+        built.utm_campaign,
+        {{ gold_built_at() }} as gold_built_at,
+        built.event_dt
+    from {{ this }} as built
+    inner join sessionized on sessionized.event_id = built.event_id
+    where built.event_dt < {{ from_dt }}
+    {% endif %}
 
 )
 

@@ -1,36 +1,53 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='event_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
         partitioned_by=['event_dt'],
+        table_type='iceberg',
         on_schema_change='fail'
     )
 }}
 
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('int_events_sessionized')) %}
+{%- endif %}
+{%- set search_columns = [
+    'event_id', 'event_name', 'event_at', 'query_id', 'query_text', 'results_count',
+    'search_city_name', 'impression_id', 'profile_id', 'result_rank', 'event_dt'] -%}
+
 -- Search events (search.query and search.result_click), one row each. Event grain keeps
--- the model incremental; a query's clicks share its query_id.
+-- the model incremental (as fact_events: whole days from Silver, re-stitched rows before);
+-- a query's clicks share its query_id.
 with search_events as (
 
-    select * from {{ ref('stg_silver__search_events') }}
+    select {{ search_columns | join(', ') }}
+    from {{ ref('stg_silver__search_events') }}
+    {% if is_incremental() %}
+    where event_dt >= {{ from_dt }}
+
+    union all
+
+    select {{ search_columns | join(', ') }}
+    from {{ this }}
+    where event_dt < {{ from_dt }}
+      and event_id in (
+          select changed.event_id
+          from {{ ref('int_events_sessionized') }} as changed
+          where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
+      )
+    {% endif %}
 
 ),
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_events_sessionized') }} as changed
+    {% if is_incremental() %}
+    where {{ rewritten_since_built('changed') }}
+    {% endif %}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
 
 final as (
 
@@ -52,10 +69,6 @@ final as (
         search_events.event_dt
     from search_events
     inner join sessionized on sessionized.event_id = search_events.event_id
-    {% if is_incremental() %}
-    where search_events.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
-    {% endif %}
 
 )
 

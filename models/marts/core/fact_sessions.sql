@@ -1,10 +1,14 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='started_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='session_id',
         partitioned_by=['started_dt'],
-        on_schema_change='fail'
+        table_type='iceberg',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where not exists (select 1 from {{ ref('fact_events') }} as events where events.session_id = {{ this }}.session_id)"
+        ]
     )
 }}
 
@@ -12,27 +16,22 @@
   One row per Gold session (SES-1) with its FUN-1 funnel: a step counts only when it
   happens after the previous step in the same session (search.query → profile.view →
   message.sent → checkout.start → checkout.complete), ordered by (event_at, event_id).
-  Incremental: sessions last at most session_max_hours, so the sessions touched by
-  rebuilt fact_events days all started at most that long before the first rebuilt day.
+  Incremental: the sessions of every fact_events row rewritten since the last build, and
+  every built session reaching into the days fact_events rebuilt whole (it may have lost
+  its events there to a new session, leaving only unchanged rows before them), are
+  rebuilt from all their events and replaced by session_id; the post-hook drops sessions
+  no event belongs to any more (a late event or a login merged or split them).
 -#}
+
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('fact_events')) %}
+{%- endif %}
 
 with events as (
 
     select * from {{ ref('fact_events') }}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select
-        cast({{ dbt.dateadd('day', -session_span_days(),
-            upstream_changed_from(ref('fact_events'))) }} as date) as from_dt
-
-),
-
-{% endif %}
 
 session_events as (
 
@@ -56,8 +55,15 @@ session_events as (
     from events
     where session_id is not null
     {% if is_incremental() %}
-      and event_dt >= (select from_dt from rebuild_from)
-      and session_started_at >= cast((select from_dt from rebuild_from) as timestamp)
+      and session_id in (
+          select changed.session_id
+          from events as changed
+          where {{ rewritten_since_built('changed') }}
+          union all
+          select built.session_id
+          from {{ this }} as built
+          where built.ended_at >= cast({{ from_dt }} as timestamp)
+      )
     {% endif %}
 
 ),

@@ -1,23 +1,35 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=partition_overwrite_strategy(),
-        unique_key='event_dt',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
         partitioned_by=['event_dt'],
+        table_type='iceberg',
         on_schema_change='fail'
     )
 }}
 
--- Profile views (profile.view), one row each, with the profile's city.
+{%- if is_incremental() %}
+{%- set from_dt = rebuilt_days_from(ref('int_events_sessionized')) %}
+{%- endif %}
+
+-- Profile views (profile.view), one row each, with the profile's city. Incremental as
+-- fact_events: whole days from Silver, re-stitched rows before them patched in place.
 with profile_views as (
 
     select * from {{ ref('stg_silver__profile_views') }}
+    {% if is_incremental() %}
+    where event_dt >= {{ from_dt }}
+    {% endif %}
 
 ),
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_events_sessionized') }} as changed
+    {% if is_incremental() %}
+    where {{ rewritten_since_built('changed') }}
+    {% endif %}
 
 ),
 
@@ -26,16 +38,6 @@ profiles as (
     select * from {{ ref('dim_profile') }}
 
 ),
-
-{% if is_incremental() %}
-
-rebuild_from as (
-
-    select {{ upstream_changed_from(ref('int_events_sessionized')) }} as from_dt
-
-),
-
-{% endif %}
 
 final as (
 
@@ -52,9 +54,24 @@ final as (
     from profile_views
     inner join sessionized on sessionized.event_id = profile_views.event_id
     left join profiles on profiles.profile_id = profile_views.profile_id
+
     {% if is_incremental() %}
-    where profile_views.event_dt >= (select from_dt from rebuild_from)
-      and sessionized.event_dt >= (select from_dt from rebuild_from)
+    union all
+
+    -- earlier days: the built view with its re-stitched identity and session
+    select
+        built.event_id,
+        built.viewed_at,
+        sessionized.identity_id,
+        sessionized.session_id,
+        built.profile_id,
+        built.studio_id,
+        built.city_id,
+        {{ gold_built_at() }} as gold_built_at,
+        built.event_dt
+    from {{ this }} as built
+    inner join sessionized on sessionized.event_id = built.event_id
+    where built.event_dt < {{ from_dt }}
     {% endif %}
 
 )
