@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument(
         "--lean",
         action="store_true",
-        help="for 100M events: load and refine once, skip the models-only and attribution builds",
+        help="for 100M events: load and refine once in the build stage, skip the models-only build",
     )
     ap.add_argument(
         "--cache",

@@ -272,7 +272,7 @@ def _model_seconds(result: dict[str, Any], names: tuple[str, ...] | None = None)
 
 def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     """The build rows; `lean` (bench-scale) adds the bulk load and refine of this lake with
-    refine's COPY floor, and leaves out the models-only and attribution-only builds."""
+    refine's COPY floor, and leaves out the models-only build."""
     home = workdir / "build-lake"
     early, late, n_early, n_late = split_last_day(dataset, workdir)
     n_all = n_early + n_late
@@ -323,7 +323,7 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
             note=f"+{n_tests} data tests ({tests_floor_s:.1f} s); unit tests have no bare form"),
     ]  # fmt: skip
     if lean:
-        return rows
+        return [*rows, *measure_attribution(home, workdir, n_all)]
     skip = "resource_type:test resource_type:unit_test"
     models_only = build_child(home, full_refresh=True, exclude=skip)
     return [

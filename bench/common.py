@@ -49,7 +49,7 @@ class Context:
     # stage so the dashboard stage need not load, refine and build it a second time
     built_lake: Path | None = None
     # bench-scale: every event is loaded and refined once (by the build stage), and the
-    # builds that only split a figure further (models only, attribution only) are left out
+    # models-only build, which only splits a figure further, is left out
     lean: bool = False
     _dataset: Path | None = None
 
