@@ -222,7 +222,7 @@ class IngestApp:
         try:
             waits = []
             if out.bronze:
-                waits.append(self.bronze.append(b"".join(out.bronze), len(out.bronze), now))
+                waits.append(self.bronze.append(b"".join(out.bronze), out.accepted, now))
             if out.dlq:
                 waits.append(self.dlq.append(b"".join(out.dlq), len(out.dlq), now))
             if len(waits) == 1:  # the common case: no task per log
