@@ -5,8 +5,9 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# _accept.c is in the stamp: `pip install -e .` below compiles it in place, so an edit rebuilds.
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml lakehouse/ingest/_accept.c | sha1sum | cut -c1-12)
+# The C sources are in the stamp: `pip install -e .` below compiles them in place, so an
+# edit rebuilds them.
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml lakehouse/ingest/*.c | sha1sum | cut -c1-12)
 export LAKEHOUSE_HOME ?= $(CURDIR)/.lakehouse
 DEMO_EVENTS ?= 200000
 DEMO_SEED ?= 42
@@ -16,7 +17,7 @@ PORT ?= 8000
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml lakehouse/ingest/_accept.c
+$(STAMP): requirements.lock pyproject.toml $(wildcard lakehouse/ingest/*.c)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@echo "installing pinned dependencies into $(VENV) …"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | { grep -v "^WARNING: Location" || true; }

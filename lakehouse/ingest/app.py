@@ -114,6 +114,7 @@ class IngestApp:
             self._roller.cancel()
         for log in (self.bronze, self.dlq):
             if log is not None:
+                log.close()
                 with contextlib.suppress(IngestError):  # full disk: the next start recovers it
                     log.log.close()
         if self.settings.storage_root:  # the files close() just sealed
