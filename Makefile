@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+# The C sources are in the stamp: `pip install -e .` below compiles them in place, so an
+# edit rebuilds them.
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock pyproject.toml lakehouse/ingest/*.c | sha1sum | cut -c1-12)
 export LAKEHOUSE_HOME ?= $(CURDIR)/.lakehouse
 DEMO_EVENTS ?= 200000
 DEMO_SEED ?= 42
@@ -17,7 +19,7 @@ SCALE_EVENTS ?= 100000000
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(wildcard lakehouse/ingest/*.c)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@echo "installing pinned dependencies into $(VENV) …"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | { grep -v "^WARNING: Location" || true; }

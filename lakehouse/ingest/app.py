@@ -114,6 +114,7 @@ class IngestApp:
             self._roller.cancel()
         for log in (self.bronze, self.dlq):
             if log is not None:
+                log.close()
                 with contextlib.suppress(IngestError):  # full disk: the next start recovers it
                     log.log.close()
         if self.settings.storage_root:  # the files close() just sealed
@@ -222,7 +223,7 @@ class IngestApp:
         try:
             waits = []
             if out.bronze:
-                waits.append(self.bronze.append(b"".join(out.bronze), len(out.bronze), now))
+                waits.append(self.bronze.append(b"".join(out.bronze), out.accepted, now))
             if out.dlq:
                 waits.append(self.dlq.append(b"".join(out.dlq), len(out.dlq), now))
             if len(waits) == 1:  # the common case: no task per log

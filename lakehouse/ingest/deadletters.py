@@ -73,7 +73,7 @@ def replay(settings: Settings, reasons: set[str] | None = None) -> LoadResult:
             )
             again += out.dlq
             if out.bronze:
-                bronze.write(b"".join(out.bronze), now, len(out.bronze))
+                bronze.write(b"".join(out.bronze), now, out.accepted)
             if again:
                 dlq.write(b"".join(again), now, len(again))
             bronze.sync()

@@ -136,7 +136,7 @@ def _load_chunk(
     dlq_lines = bad + out.dlq
     result.by_reason.update(r["reason"] for r in out.rejected)
     if out.bronze:
-        bronze.write(b"".join(out.bronze), now, len(out.bronze))
+        bronze.write(b"".join(out.bronze), now, out.accepted)
     if dlq_lines:
         dlq.write(b"".join(dlq_lines), now, len(dlq_lines))
     bronze.sync()

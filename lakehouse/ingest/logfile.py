@@ -100,7 +100,7 @@ class AppendLog:
         try:
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         except OSError as exc:  # e.g. no inode left on a full filesystem
-            raise IngestError(_os_message(exc, self.root)) from exc
+            raise IngestError(os_message(exc, self.root)) from exc
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._part = part
         self._fd = fd
@@ -129,10 +129,15 @@ class AppendLog:
             # Leave no torn line behind: cut the file back to the last whole write.
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self._size)
-            raise IngestError(_os_message(exc, self.root)) from exc
+            raise IngestError(os_message(exc, self.root)) from exc
         self._size += len(data)
         self._lines += lines
         self._sha.update(data)
+
+    def fileno(self) -> int | None:
+        """The open part's descriptor (None when sealed): for an fsync on another thread,
+        which must use a dup of it, since sealing closes this one."""
+        return self._fd
 
     def sync(self) -> None:
         """Make everything written so far durable."""
@@ -141,7 +146,7 @@ class AppendLog:
                 try:
                     os.fsync(self._fd)
                 except OSError as exc:
-                    raise IngestError(_os_message(exc, self.root)) from exc
+                    raise IngestError(os_message(exc, self.root)) from exc
 
     def roll_if_due(self, now: float) -> SealedFile | None:
         """Seal the open file when its hour has passed or it is older than `roll_seconds`."""
@@ -171,7 +176,7 @@ class AppendLog:
                 sealed = _publish(self.root, part, self.prefix, self._ulid, self._hour,
                                   self._sha.hexdigest(), self._size, self._lines)  # fmt: skip
             except OSError as exc:
-                raise IngestError(_os_message(exc, self.root)) from exc
+                raise IngestError(os_message(exc, self.root)) from exc
             os.fchmod(fd, 0o444)  # after the rename: the path is the sealed file now
             os.close(fd)
             self._fd = self._part = None
@@ -207,7 +212,7 @@ def _publish(
     return SealedFile(final, rel, sha, size, lines, sealed_at)
 
 
-def _os_message(exc: OSError, root: Path) -> str:
+def os_message(exc: OSError, root: Path) -> str:
     if exc.errno == errno.ENOSPC:
         return f"no space left on the device holding {root}; free space or move LAKEHOUSE_HOME. Nothing was acknowledged."
     return f"cannot write under {root}: {exc.strerror}; check permissions and the disk. Nothing was acknowledged."
@@ -247,7 +252,7 @@ def recover(root: Path) -> list[SealedFile]:
                 sha = hashlib.sha256(data).hexdigest()
                 sealed = _publish(root, part, prefix, ulid, int(hour), sha, len(data), data.count(b"\n"))  # fmt: skip
             except OSError as exc:  # the part stays in _inflight for the next recovery
-                raise IngestError(_os_message(exc, root)) from exc
+                raise IngestError(os_message(exc, root)) from exc
             os.fchmod(fd, 0o444)
             out.append(sealed)
         finally:

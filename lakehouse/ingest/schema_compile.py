@@ -352,3 +352,72 @@ def compile_schema(schema: Any, where: str = "schema") -> Predicate:
     fn: Predicate = namespace["_validate"]
     fn.__doc__ = f"Compiled validator for {where}."
     return fn
+
+
+# Type bits of the compiled C accept path (lakehouse/ingest/_accept.c: T_STR …).
+_TYPE_BITS = {
+    "string": 1,
+    "boolean": 2,
+    "null": 4,
+    "object": 8,
+    "array": 16,
+    "integer": 32,
+    "number": 64,
+}
+
+
+def node_spec(schema: Any, where: str = "schema") -> Any:
+    """The tuple tree `_accept.c` builds its validator from: the same subset and the
+    same semantics as `compile_schema` (tests check both against `jsonschema`).
+
+    None stands for the schema `true`; otherwise (never, type bits, minLength, maxLength,
+    pattern search, string enums, other enums, minimum, maximum, required, properties,
+    items, (if,) or None, then, else).
+    """
+    if schema is True:
+        return None
+    if schema is False:
+        return (True, 0, -1, -1, None, None, None, None, None, (), (), None, None, None, None)
+    if not isinstance(schema, dict):
+        raise SchemaRegistryError(f"{where}: a schema must be an object or a boolean.")
+    _check_keywords(schema, where)
+    types = schema.get("type")
+    bits = 0
+    if types is not None:
+        for t in [types] if isinstance(types, str) else list(types):
+            if t not in _TYPE_BITS:
+                raise SchemaRegistryError(f"{where}: unknown type(s) {[t]}.")
+            bits |= _TYPE_BITS[t]
+    str_enums: list[frozenset[str]] = []
+    json_enums: list[tuple[Any, ...]] = []
+    for key in ("const", "enum"):
+        if key in schema:
+            values = (schema[key],) if key == "const" else tuple(schema[key])
+            if values and all(type(v) is str for v in values):
+                str_enums.append(frozenset(values))
+            else:
+                json_enums.append(values)
+    props = tuple(
+        (k, node_spec(v, f"{where}/properties/{k}"))
+        for k, v in schema.get("properties", {}).items()
+    )
+    cond = None
+    if "if" in schema:
+        cond = (node_spec(schema["if"], f"{where}/if"),)
+    return (
+        False,
+        bits,
+        int(schema.get("minLength", -1)),
+        int(schema.get("maxLength", -1)),
+        _regex(schema["pattern"], where).search if "pattern" in schema else None,
+        tuple(str_enums) or None,
+        tuple(json_enums) or None,
+        schema.get("minimum"),
+        schema.get("maximum"),
+        tuple(schema.get("required", ())),
+        props,
+        node_spec(schema["items"], f"{where}/items") if "items" in schema else None,
+        cond,
+        node_spec(schema.get("then", True), f"{where}/then") if cond else None,
+        node_spec(schema.get("else", True), f"{where}/else") if cond else None,
+    )

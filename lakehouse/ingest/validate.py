@@ -27,8 +27,17 @@ from lakehouse.ingest.schema_compile import (
     _invalid_expr,
     _json_equal_in,
     compile_schema,
+    node_spec,
 )
 from lakehouse.privacy.pii import has_pii, pii_kind
+
+try:  # built by `pip install -e .`; without it the generated Python gives the same answers
+    from lakehouse.ingest import _accept as _native
+
+    if _native.ABI_VERSION != 1:  # a stale build of an older _accept.c
+        _native = None  # type: ignore[assignment]
+except ImportError:
+    _native = None  # type: ignore[assignment]
 
 REASONS = (
     "invalid_json",
@@ -95,6 +104,13 @@ def parse_event_ts(value: str) -> datetime | None:
         return None
 
 
+def _ts_within(value: str, limit: float) -> bool:
+    """An RFC 3339 timestamp at most `limit` (epoch seconds); for the forms the compiled
+    paths do not parse themselves (offsets, fractions other than milliseconds)."""
+    ts = parse_event_ts(value)
+    return ts is not None and ts.timestamp() <= limit
+
+
 _MS_US = {f"{i:03d}": i * 1000 for i in range(1000)}  # exactly three ASCII digits
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MEMO_MAX = 1 << 16
@@ -113,7 +129,10 @@ class Validator:
     """Validates decoded events against a registry; thread-safe and reusable."""
 
     def __init__(
-        self, registry: Registry | None = None, limits: IngestLimits | None = None
+        self,
+        registry: Registry | None = None,
+        limits: IngestLimits | None = None,
+        native: bool = True,
     ) -> None:
         self.registry = registry or default_registry()
         self.limits = limits or IngestLimits()
@@ -124,7 +143,37 @@ class Validator:
         self._env_fields = self._envelope.declared
         self._max_event_bytes = self.limits.max_event_bytes
         self._skew_s = self.limits.max_future_skew_s
-        self.accept = self._compile_accept()
+        self._clean: set[str | None] = set()  # identifiers screened for PII (both paths)
+        self.python_accept = self._compile_accept()
+        self.accept: Callable[[Any, int, float], bool] = self.python_accept
+        self.accept_run: Callable[[list[Any], list[bytes], float, int], int] = self._python_run
+        self.native = native and _native is not None
+        if self.native:
+            fast = self._native_accept()
+            self.accept, self.accept_run = fast, fast.run
+
+    def _python_run(self, events: list[Any], raws: list[bytes], limit: float, start: int) -> int:
+        """The end of the run of events from `start` on that `accept` says yes to
+        (what `_accept.Accept.run` does)."""
+        if len(events) != len(raws):
+            raise ValueError("events and raws differ in length")
+        accept = self.python_accept
+        for i in range(start, len(events)):
+            if not accept(events[i], len(raws[i]), limit):
+                return i
+        return len(events)
+
+    def _native_accept(self) -> Any:
+        """The compiled accept path (`_accept.c`): the same answers as `python_accept`
+        from node trees of the same schemas, without an interpreted step per rule."""
+        assert _native is not None
+        env = self._envelope
+        env_spec = node_spec(env.schema, env.key)
+        payloads = {k: node_spec(c.schema, c.key) for k, c in self._contracts.items()}
+        return _native.Accept(
+            env_spec, payloads, int(self._max_event_bytes), IDENTIFIER_FIELDS, has_pii,
+            self._clean, _MEMO_MAX, _ts_within,
+        )  # fmt: skip
 
     def _compile_accept(self) -> Callable[[Any, int, float], bool]:
         """The hot path: a generated function that is true exactly when `check` would
@@ -144,14 +193,14 @@ class Validator:
         consts: dict[str, Any] = {
             "_json_equal_in": _json_equal_in,
             "CONTRACTS": {k: (c.check, c.declared) for k, c in self._contracts.items()},
-            "PARSE_TS": parse_event_ts,
+            "TS_WITHIN": _ts_within,
             "TS_BASE": {},
             "FROMISO": datetime.fromisoformat,
             "EPOCH": _EPOCH,
             "MICROSECOND": timedelta(microseconds=1),
             "MS_US": _MS_US,
             "HAS_PII": has_pii,
-            "CLEAN": set(),
+            "CLEAN": self._clean,
             "ENV_FIELDS": self._env_fields,
         }
         head = [
@@ -253,10 +302,8 @@ class Validator:
         em.emit(d + 1, f"if len(TS_BASE) >= {_MEMO_MAX}:")
         em.emit(d + 2, "TS_BASE.clear()")
         em.emit(d + 1, "TS_BASE[t[:19]] = u - ts.microsecond")
-        em.emit(d, "else:")
-        em.emit(d + 1, "ts = PARSE_TS(t)")
-        em.emit(d + 1, "if ts is None or ts.timestamp() > limit:")
-        em.emit(d + 2, "return False")
+        em.emit(d, "elif not TS_WITHIN(t, limit):")
+        em.emit(d + 1, "return False")
         em.emit(d, f"p = {get('payload')}")
         em.emit(d, "if not c[0](p):")
         em.emit(d + 1, "return False")

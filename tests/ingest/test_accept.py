@@ -5,13 +5,15 @@ identifiers) are warm from earlier events."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lakehouse.ingest.records import process
+from lakehouse.ingest.records import iso_utc, process
 from lakehouse.ingest.validate import Validator
 from tests.conftest import valid_examples
 
@@ -41,6 +43,7 @@ FULL: dict[str, Any] = {
     "payload": {"query_id": "q1", "query": "tattoo", "results_count": 12, "city": "Lisbon"},
 }
 _V = Validator()
+_PY = Validator(native=False)  # the generated Python path, used when _accept.c is not built
 _POOL = [FULL, *valid_examples()]
 _special = st.sampled_from(
     [
@@ -83,12 +86,26 @@ def test_accept_is_check_accepting_without_unknown_fields(event: dict[str, Any])
     size = len(orjson.dumps(event))
     expected = _V.check(event, size, NOW) == ()
     limit = NOW + _V.limits.max_future_skew_s
-    assert _V.accept(event, size, limit) is expected  # cold or warm memos
-    assert _V.accept(event, size, limit) is expected  # warm memos
+    for v in (_V, _PY):
+        assert v.accept(event, size, limit) is expected  # cold or warm memos
+        assert v.accept(event, size, limit) is expected  # warm memos
+    if expected:  # and the reference validator agrees with the yes
+        reg = _V.registry
+        assert reg.envelope.validator.is_valid(event)
+        contract = reg.events[(event["event_name"], event["event_version"])]
+        assert contract.validator.is_valid(event["payload"])
 
 
-def test_memos_do_not_leak_between_values() -> None:
-    v = Validator()
+def test_the_compiled_accept_path_is_built() -> None:
+    # `pip install -e .` (make venv) compiles lakehouse/ingest/_accept.c; ingest without it
+    # still gives the same answers, but at half the speed, so its absence is a failure.
+    assert _V.native and not _PY.native
+    assert type(_V.accept).__module__ == "lakehouse.ingest._accept"
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_memos_do_not_leak_between_values(native: bool) -> None:
+    v = Validator(native=native)
     limit = NOW + v.limits.max_future_skew_s
     assert v.accept(FULL, 500, limit)
     for ts, ok in [
@@ -109,14 +126,44 @@ def test_memos_do_not_leak_between_values() -> None:
     assert v.accept({**FULL, "session_id": "dev_1"}, 500, limit)  # screened before, as device_id
 
 
-def test_process_matches_check_for_mixed_batches() -> None:
+@pytest.mark.parametrize("v", [_V, _PY], ids=["native", "python"])
+def test_process_matches_check_for_mixed_batches(v: Validator) -> None:
     batch = [FULL, {**FULL, "extra": 1}, {**FULL, "anon_id": "x@y.com"}, [1], {**FULL, "seq": 0}]
     batch += [copy.deepcopy(e) for e in valid_examples()]
+    batch += [{**FULL, "seq": 0}, FULL, FULL, {**FULL, "event_ts": "2026-10-05T16:03:11+02:00"}]
     raws = [orjson.dumps(e) for e in batch]
+    verdicts = [v.check(e, len(r), NOW) for e, r in zip(batch, raws, strict=True)]
+    # Each accepted event's Bronze line, in order, built here one by one.
+    head = b'{"received_at":"' + iso_utc(NOW).encode() + b'","batch_id":"bat_x","_unknown_fields":'
+    lines = [
+        head + orjson.dumps(list(x)) + b',"event":' + r + b"}\n"
+        for x, r in zip(verdicts, raws, strict=True)
+        if type(x) is tuple
+    ]
+    rejected = [i for i, x in enumerate(verdicts) if type(x) is not tuple]
+    assert rejected == [2, 3, 4, len(batch) - 4]  # PII, not an object, seq 0 twice
     for canonical in (True, False):
-        out = process(_V, batch, raws, now=NOW, batch_id="bat_x", origin="t", canonical=canonical)
-        verdicts = [_V.check(e, len(r), NOW) for e, r in zip(batch, raws, strict=True)]
-        assert out.accepted == sum(type(x) is tuple for x in verdicts)
-        assert [r["index"] for r in out.rejected] == [
-            i for i, x in enumerate(verdicts) if type(x) is not tuple
-        ]
+        out = process(v, batch, raws, now=NOW, batch_id="bat_x", origin="t", canonical=canonical)
+        assert out.accepted == len(lines)
+        assert b"".join(out.bronze) == b"".join(lines)
+        assert [r["index"] for r in out.rejected] == rejected
+
+
+def test_compiled_timestamps_match_the_calendar() -> None:
+    # Leap days, the epoch, before it, and years past 2**53 µs (those go to Python).
+    for ts, valid in [
+        ("2024-02-29T12:00:00.000Z", True), ("2023-02-29T12:00:00.000Z", False),
+        ("2000-02-29T00:00:00.000Z", True), ("1900-02-29T00:00:00.000Z", False),
+        ("1970-01-01T00:00:00.000Z", True), ("1969-12-31T23:59:59.999Z", True),
+        ("0001-01-01T00:00:00.000Z", True), ("0000-01-01T00:00:00.000Z", False),
+        ("9999-12-31T23:59:59.999Z", True), ("2026-12-31T23:59:60.000Z", False),
+        ("2026-04-31T10:00:00.000Z", False), ("2026-10-05T14:60:00.000Z", False),
+    ]:  # fmt: skip
+        ev = {**FULL, "event_ts": ts}
+        if not valid:
+            assert not _V.accept(ev, 500, 1e12) and not _PY.accept(ev, 500, 1e12), ts
+            continue
+        at = datetime.fromisoformat(ts).timestamp()  # the limit exactly at the event
+        for v in (_V, _PY):
+            assert v.accept(ev, 500, at), ts
+            assert not v.accept(ev, 500, at - 0.001), ts

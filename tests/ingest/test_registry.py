@@ -12,7 +12,7 @@ import pytest
 from lakehouse.errors import SchemaRegistryError
 from lakehouse.ingest.examples import check_example, load_examples, run_examples
 from lakehouse.ingest.registry import default_registry, drift_problems, load_registry, write_lock
-from lakehouse.ingest.schema_compile import compile_schema
+from lakehouse.ingest.schema_compile import compile_schema, node_spec
 from lakehouse.ingest.validate import Rejection, Validator
 
 ING7 = {
@@ -131,3 +131,8 @@ def test_keywords_outside_the_subset_are_refused() -> None:
         compile_schema({"type": "object", "oneOf": [{"required": ["a"]}]}, "x.json")
     with pytest.raises(SchemaRegistryError, match="ING-4"):
         compile_schema({"type": "object", "additionalProperties": False}, "x.json")
+    # The C accept path's node trees come from the same subset, refused the same way.
+    with pytest.raises(SchemaRegistryError, match="oneOf"):
+        node_spec({"type": "object", "properties": {"a": {"oneOf": [True]}}}, "x.json")
+    with pytest.raises(SchemaRegistryError, match="ING-4"):
+        node_spec({"type": "object", "additionalProperties": False}, "x.json")
