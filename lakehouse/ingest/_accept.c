@@ -105,19 +105,20 @@ static Node *node_build(PyObject *spec, int *ok) {
         PyErr_SetString(PyExc_TypeError, "required and props must be tuples");
         goto fail;
     }
-    n->nreq = PyTuple_GET_SIZE(req);
-    n->req = PyMem_Calloc(n->nreq + 1, sizeof(PyObject *));
-    for (Py_ssize_t i = 0; i < n->nreq; i++) {
+    Py_ssize_t nreq = PyTuple_GET_SIZE(req), nprops = PyTuple_GET_SIZE(props);
+    n->req = PyMem_Calloc(nreq + 1, sizeof(PyObject *));
+    n->pkeys = PyMem_Calloc(nprops + 1, sizeof(PyObject *));
+    n->pnodes = PyMem_Calloc(nprops + 1, sizeof(Node *));
+    if (n->req == NULL || n->pkeys == NULL || n->pnodes == NULL) {
+        PyErr_NoMemory();
+        goto fail; /* counts still 0: node_free indexes nothing */
+    }
+    n->nreq = nreq;
+    for (Py_ssize_t i = 0; i < nreq; i++) {
         n->req[i] = PyTuple_GET_ITEM(req, i);
         Py_INCREF(n->req[i]);
     }
-    n->nprops = PyTuple_GET_SIZE(props);
-    n->pkeys = PyMem_Calloc(n->nprops + 1, sizeof(PyObject *));
-    n->pnodes = PyMem_Calloc(n->nprops + 1, sizeof(Node *));
-    if (n->req == NULL || n->pkeys == NULL || n->pnodes == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
+    n->nprops = nprops;
     for (Py_ssize_t i = 0; i < n->nprops; i++) {
         PyObject *kv = PyTuple_GET_ITEM(props, i);
         if (!PyTuple_Check(kv) || PyTuple_GET_SIZE(kv) != 2) {

@@ -80,18 +80,25 @@ def _check_keywords(schema: dict[str, Any], where: str) -> None:
         raise SchemaRegistryError(f"{where}: format {fmt!r} is not supported; only 'date-time'.")
 
 
+def _json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: 1 ≠ true, 1 == 1.0, and the same inside arrays and objects (Python's
+    `[1] == [True]` would let an enum of arrays accept what JSON Schema rejects)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
 def _json_equal_in(value: Any, options: tuple[Any, ...]) -> bool:
-    """JSON equality for enum/const: 1 ≠ true, 1 == 1.0."""
-    for opt in options:
-        if isinstance(opt, bool) or isinstance(value, bool):
-            if type(opt) is type(value) and opt == value:
-                return True
-        elif isinstance(opt, int | float) and isinstance(value, int | float):
-            if opt == value:
-                return True
-        elif type(opt) is type(value) and opt == value:
-            return True
-    return False
+    """JSON equality for enum/const against each option."""
+    return any(_json_equal(value, opt) for opt in options)
 
 
 _SIMPLE_KEYS = SUPPORTED_KEYWORDS - {"properties", "required", "items", "if", "then", "else"}
@@ -143,6 +150,8 @@ def _invalid_expr(em: _Emitter, schema: dict[str, Any], var: str, where: str) ->
             parts.append(f"{var} > {schema['maximum']!r}")
     elif any(k in schema for k in ("minLength", "maxLength", "pattern", "minimum", "maximum")):
         return None  # keywords that do not apply to this type: let the general path handle it
+    if nullable and ("enum" in schema or "const" in schema):
+        return None  # null must match the enum/const too: the general path checks it
     for key in ("enum", "const"):
         if key in schema:
             values = tuple(schema[key]) if key == "enum" else (schema[key],)

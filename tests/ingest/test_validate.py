@@ -174,3 +174,31 @@ def test_compiled_predicates_agree_with_jsonschema(event: dict[str, Any]) -> Non
         expected = contract.validator.is_valid(event["payload"])
         assert contract.check(event["payload"]) == expected
         assert _NATIVE[contract.key](event["payload"]) == expected
+
+
+# Enum/const cases no registry schema uses yet, each decided by hand: JSON Schema's equality
+# keeps true apart from 1 inside arrays and objects too, and null must be in the enum even
+# when the type allows it. Python's `[1] == [True]` and a null short-cut got both wrong.
+_ENUM_CASES = [
+    ({"enum": [[1]]}, [True], False),
+    ({"enum": [[1]]}, [1.0], True),
+    ({"const": {"a": 0}}, {"a": False}, False),
+    ({"const": {"a": 0}}, {"a": 0}, True),
+    ({"type": ["string", "null"], "enum": ["a", "b"]}, None, False),
+    ({"type": ["string", "null"], "enum": ["a", "b", None]}, None, True),
+    ({"type": ["string", "null"], "enum": ["a", "b"]}, "a", True),
+    ({"type": ["string", "null"], "enum": ["a", "b"]}, "c", False),
+]
+
+
+def test_enum_and_const_use_json_equality_in_every_path() -> None:
+    import jsonschema
+
+    from lakehouse.ingest.schema_compile import compile_schema
+
+    for schema, value, valid in _ENUM_CASES:
+        wrapped = {"type": "object", "properties": {"v": schema}}
+        event = {"v": value}
+        assert jsonschema.Draft202012Validator(wrapped).is_valid(event) is valid, schema
+        assert compile_schema(wrapped)(event) is valid, (schema, value)
+        assert _accept.Schema(node_spec(wrapped))(event) is valid, (schema, value)
