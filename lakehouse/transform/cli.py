@@ -11,7 +11,12 @@ from lakehouse.config import Settings
 from lakehouse.transform.output import echo_result, format_option
 
 console = Console(stderr=True, highlight=False)
-_MARK = {"success": "[green]ok[/]", "pass": "[green]ok[/]", "skipped": "[yellow]skip[/]"}
+_MARK = {
+    "success": "[green]ok[/]",
+    "pass": "[green]ok[/]",
+    "skipped": "[yellow]skip[/]",
+    "warn": "[yellow]warn[/]",
+}
 
 
 @click.command()
@@ -45,6 +50,8 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
 
     def progress(node: NodeResult) -> None:
         if node.resource_type in ("test", "unit_test", "exposure") and node.ok:
+            if node.status == "warn":  # shown with dbt's message, but not a failure
+                console.print(f"  [yellow]warn[/] {node.name}: {node.message}")
             return  # tests are summarised at the end; failures are shown
         mark = _MARK.get(node.status, f"[red]{node.status}[/]")
         with lock:

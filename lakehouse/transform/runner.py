@@ -32,7 +32,9 @@ from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
 # Node statuses dbt reports for a node that did its job.
-_OK = frozenset({"success", "pass", "skipped", "no-op"})  # no-op: exposures
+# no-op: exposures; warn: a data test configured `severity: warn` found rows (reported, and
+# the build goes on: e.g. a refund that reached Silver before its late order)
+_OK = frozenset({"success", "pass", "skipped", "no-op", "warn"})
 _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
 # What seeds and unit tests depend on: an incremental build reruns them only when this
 # changed since the last successful whole-project build (see `_project_hash`).
