@@ -156,3 +156,24 @@ def test_the_test_scope_starts_at_the_first_day_loaded_since(settings: Settings)
     # nothing loaded since: the bound is the build's own day (any bound selects nothing)
     assert _first_day_loaded_since(meta, "2026-10-07 00:00:00.000000") == "2026-10-07"
     assert _first_day_loaded_since(None, "2026-10-07 00:00:00.000000") == ""
+
+
+def test_a_refund_before_its_order_warns_and_the_build_goes_on(settings: Settings) -> None:
+    """The buyer's checkout.complete can arrive after the server's refund (a late client):
+    the relationships test is severity warn, so Gold is published with the refund and the
+    warning is reported, not raised."""
+    rows = [
+        silver_row("evt_r1", "order.refunded", "2026-10-01T10:00:00", user_id="usr_1",
+                   event_source="server", payload={"order_id": "ord_late", "amount_cents": 500})
+    ]  # fmt: skip
+    write_silver(settings, rows)
+    result = build(settings, select="+fact_refunds +fact_orders")
+    warned = [n for n in result.nodes if n.status == "warn"]
+    assert [n.name for n in warned] == [
+        "relationships_fact_refunds_order_id__order_id__ref_fact_orders_"
+    ]
+    assert result.failures == []
+    con = duckdb.connect(str(settings.gold_path), read_only=True)
+    assert con.execute("select event_id, order_id, amount_cents from fact_refunds").fetchall() == [
+        ("evt_r1", "ord_late", 500)
+    ]
