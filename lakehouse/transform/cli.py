@@ -84,6 +84,8 @@ def refresh(settings: Settings, nrt: bool) -> None:
     (nrt_volume_hourly, nrt_lag_hourly, nrt_dlq_hourly, nrt_status; "today" is the UTC day,
     LAKEHOUSE_NOW honoured) from the new Silver snapshot, and swap Gold in atomically.
     Prints each step with its time. Needs a built Gold: run `lakehouse build` first.
+
+    \b
     Example: lakehouse --home ./.lakehouse refresh --nrt"""
     from lakehouse.transform.nrt import refresh_nrt
     from lakehouse.transform.query import run_query
@@ -103,7 +105,10 @@ def refresh(settings: Settings, nrt: bool) -> None:
             f"           {mark:<18} {node.resource_type:<9} {node.name:<32} {node.seconds:6.2f}s"
         )
 
-    result = refresh_nrt(settings, on_step=console.print, on_node=progress)
+    def step(line: str) -> None:
+        console.print(line, soft_wrap=True)  # one line per step, also when piped
+
+    result = refresh_nrt(settings, on_step=step, on_node=progress)
     ((day, refreshed_at, n_events, n_dead),) = run_query(
         settings,
         "select event_dt, refreshed_at, n_events, n_dead_letters from nrt_status",

@@ -96,6 +96,7 @@ def refresh_nrt(
             "then run `lakehouse refresh --nrt` again."
         ) from None
 
+    say("  dbt: today's views (tag nrt) and the staging views they read, from the new snapshot …")
     built = build_selected(
         settings, NRT_SELECT, stage=RUN_STAGE, exclude=NRT_EXCLUDE, on_node=on_node
     )
