@@ -1,9 +1,8 @@
 """LAKE-4: `lakehouse refresh --nrt` refreshes today's ops views from new Silver, nothing else.
 
 A 3-day generated lake on a frozen clock: the events before 2026-10-03 12:00 are loaded at
-20:50, refined at 20:51 and built at 20:52 (fact_events, ops_lag_hourly, the nrt marts and
-what they read, without data tests, to keep it to seconds: the whole project and its tests
-run in tests/dbt and tests/ops); the rest of "today" is loaded at 21:10 and
+20:50, refined at 20:51 and built at 20:52 (the whole project without data tests, which
+tests/dbt and tests/ops run); the rest of "today" is loaded at 21:10 and
 `lakehouse refresh --nrt` runs as a real process at 21:13. Every nrt row is checked against counts made here in Python from
 Silver (pyiceberg) and the DLQ files; ingest→Silver lag is known by construction.
 """
@@ -23,6 +22,7 @@ import duckdb
 import orjson
 import pytest
 from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
 
 from lakehouse.cli import main
 from lakehouse.clock import NOW_ENV
@@ -39,7 +39,6 @@ from tests.conftest import ROOT
 TODAY = date(2026, 10, 3)
 SPLIT = "2026-10-03T12"  # events from here on arrive in the second load
 NO_TESTS = "resource_type:test resource_type:unit_test"
-BUILT = "+fact_events +ops_lag_hourly +tag:nrt"
 
 
 def hour(h: int) -> datetime:
@@ -122,7 +121,7 @@ def built_lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Setting
     _at(monkeypatch, "20:51")
     refine(settings)
     _at(monkeypatch, "20:52")
-    build(settings, full_refresh=True, select=BUILT, exclude=NO_TESTS)
+    build(settings, full_refresh=True, exclude=NO_TESTS)
     return settings, tmp_path / "rest.ndjson"
 
 
@@ -178,6 +177,24 @@ def test_refresh_nrt_updates_todays_views_and_nothing_else(
     assert f"{len(today)} events and {sum(n for _, _, n in expected_dlq)} dead letters" in (
         proc.stdout
     )
+
+    # The Pipeline health page's Today section reads the refreshed marts.
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(settings.home))
+    page = AppTest.from_file(str(ROOT / "app_pages" / "health.py"), default_timeout=60)
+    page.run()
+    assert not page.exception, page.exception
+    assert "2026-10-03 (UTC), last refreshed 2026-10-03 21:13 UTC" in page.caption[0].value
+    assert [(m.label, m.value) for m in page.metric] == [
+        ("Events in Silver today", f"{len(today):,}"),
+        ("Dead letters today", f"{sum(n for _, _, n in expected_dlq):,}"),
+    ]
+    dlq_by_reason = Counter[str]()
+    for _, reason, n in expected_dlq:
+        dlq_by_reason[reason] += n
+    (shown,) = [
+        d.value for d in page.dataframe if list(d.value.columns) == ["reason", "n_dead_letters"]
+    ]
+    assert dict(zip(shown["reason"], shown["n_dead_letters"], strict=True)) == dlq_by_reason
 
 
 def refresh(home: Path) -> tuple[int, str]:

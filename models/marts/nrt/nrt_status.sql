@@ -3,7 +3,7 @@
 -- Summed from the other nrt marts, so Silver is scanned once per refresh.
 with volume as (
 
-    select coalesce(sum(n_events), 0) as n_events from {{ ref('nrt_volume_hourly') }}
+    select cast(coalesce(sum(n_events), 0) as bigint) as n_events from {{ ref('nrt_volume_hourly') }}
 
 ),
 
@@ -15,7 +15,7 @@ lag as (
 
 dead_letters as (
 
-    select coalesce(sum(n_dead_letters), 0) as n_dead_letters from {{ ref('nrt_dlq_hourly') }}
+    select cast(coalesce(sum(n_dead_letters), 0) as bigint) as n_dead_letters from {{ ref('nrt_dlq_hourly') }}
 
 ),
 
