@@ -98,7 +98,13 @@ def refresh_nrt(
 
     say("  dbt: today's views (tag nrt) and the staging views they read, from the new snapshot …")
     built = build_selected(
-        settings, NRT_SELECT, stage=RUN_STAGE, exclude=NRT_EXCLUDE, on_node=on_node
+        settings,
+        NRT_SELECT,
+        stage=RUN_STAGE,
+        exclude=NRT_EXCLUDE,
+        on_node=on_node,
+        # the day announced above, even if refine ran past midnight
+        extra_vars={"lakehouse__nrt_date": day.isoformat()},
     )
     say(f"  snapshot {built.snapshot_seconds:7.2f}s  ops snapshot (run log, DLQ, Bronze manifests)")
     say(

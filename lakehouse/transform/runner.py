@@ -108,6 +108,7 @@ def build_selected(
     stage: str,
     exclude: str | None = None,
     on_node: Callable[[NodeResult], None] | None = None,
+    extra_vars: dict[str, Any] | None = None,
 ) -> BuildResult:
     """`build` of the `select`ed nodes only, recorded in the run log as `stage`.
 
@@ -117,7 +118,7 @@ def build_selected(
     """
     settings.ensure()
     with record_run(settings, stage) as run:
-        result = _build(settings, False, select, exclude, None, on_node, None, False)
+        result = _build(settings, False, select, exclude, None, on_node, extra_vars, False)
         run.rows_in = _silver_rows(result.silver_metadata)
         run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
         run.note = f"{len(result.nodes)} dbt nodes ({select})"
