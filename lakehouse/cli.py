@@ -26,6 +26,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lakehouse.ingest.cli", "dlq"),
     ("lakehouse.silver.cli", "refine"),
     ("lakehouse.transform.cli", "build"),
+    ("lakehouse.transform.cli", "refresh"),
     ("lakehouse.transform.cli", "query"),
     ("lakehouse.observability.cli", "health"),
     ("lakehouse.workbench.cli", "shell"),

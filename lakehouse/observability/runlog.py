@@ -1,7 +1,7 @@
 """The run log (OBS-1): one NDJSON line per pipeline run, appended to `<home>/ops/runs.ndjson`.
 
-Every `load`, `refine`, `build` and `analyze` records its stage, start and end, rows
-in and out and whether it succeeded. Append-only under an exclusive lock and fsync-ed,
+Every `load`, `refine`, `build`, `refresh --nrt` and `analyze` records its stage, start
+and end, rows in and out and whether it succeeded. Append-only under an exclusive lock and fsync-ed,
 so concurrent stages never interleave lines and a crash loses at most the run that
 was being written. `lakehouse build` snapshots it for Gold (`ops_run_log`).
 
@@ -29,7 +29,7 @@ from lakehouse.clock import now_ts
 from lakehouse.config import Settings
 from lakehouse.ids import new_ulid
 
-STAGES = ("load", "refine", "build", "analyze")
+STAGES = ("load", "refine", "build", "refresh", "analyze")  # refresh: `lakehouse refresh --nrt`
 RUNS_FILE = "runs.ndjson"
 
 P = ParamSpec("P")

@@ -24,7 +24,11 @@ def test_health_page_lists_every_open_alert(
     assert [e.value for e in at.error] == [f"{n} open alert(s)"]
     assert len(at.dataframe[0].value) == n
     assert [h.value for h in at.subheader] == [
+        "Today (near-real-time)",
         "Latest run per stage",
         "p95 lag per arrival hour (minutes)",
         "Delivered ÷ expected client events per hour",
     ]
+    # The scenario's events are weeks old, so today's near-real-time views are empty.
+    ((today,),) = gold("select event_dt from nrt_status")
+    assert [i.value for i in at.info] == [f"No events or dead letters for {today} yet."]

@@ -101,6 +101,7 @@ def test_vars_are_namespaced_with_defaults() -> None:
         "lakehouse__drift_min_share": 0.05,
         "lakehouse__metric_move_share": 0.5,
         "lakehouse__metric_min_daily_volume": 20,
+        "lakehouse__nrt_date": "",
     }
 
 

@@ -22,6 +22,8 @@ def test_docs_generate_offline_with_ops_lineage_and_exposures(
     assert set(health["depends_on"]["nodes"]) == {
         "model.lakehouse.ops_alerts", "model.lakehouse.ops_run_log",
         "model.lakehouse.ops_lag_hourly", "model.lakehouse.ops_loss_hourly",
+        "model.lakehouse.nrt_status", "model.lakehouse.nrt_volume_hourly",
+        "model.lakehouse.nrt_lag_hourly", "model.lakehouse.nrt_dlq_hourly",
     }  # fmt: skip
     assert "exposure.lakehouse.kpi_dashboard" in manifest["exposures"]
     # lineage: ops_alerts ← ops_loss_hourly ← stg_silver__events ← source silver.events
