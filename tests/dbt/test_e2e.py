@@ -187,8 +187,10 @@ def _gold_tables(con: duckdb.DuckDBPyConnection, alias: str) -> list[tuple[str, 
     return con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = ? "
         "and schema_name in ('main', 'main_intermediate') "
-        # ops_* describe the runs themselves (arrival hours, lag, run log), which differ
-        "and not starts_with(table_name, 'ops_') order by 1, 2",
+        # ops_* describe the runs themselves (arrival hours, lag, run log), and nrt_* the
+        # build clock's "today" and refresh time, which differ between the two lakes
+        "and not starts_with(table_name, 'ops_') and not starts_with(table_name, 'nrt_') "
+        "order by 1, 2",
         [alias],
     ).fetchall()
 
