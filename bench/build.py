@@ -24,9 +24,12 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    import duckdb
 
 from bench.common import (
     PEAK_RSS_MB,
@@ -147,27 +150,40 @@ def _manifest_nodes(home: Path) -> tuple[list[dict[str, Any]], list[dict[str, An
     return [nodes[k] for k in order], tests
 
 
-def bare_floor(home: Path, scratch: Path) -> tuple[float, int, float, int]:
-    """Run the build's compiled SQL bare into a fresh DuckDB file: the models in
-    dependency order, then every data test's query. (model seconds, models, test
-    seconds, tests). Seeds are copied from the built Gold first, untimed: they are inputs."""
+def bare_gold(db: Path, schemas: set[str]) -> duckdb.DuckDBPyConnection:
+    """A connection set up as dbt's (offline extensions, UTC) with a fresh DuckDB file `db`
+    attached as `gold` holding `schemas`: where a floor runs compiled model SQL bare."""
     import duckdb
 
-    from lakehouse.config import load_settings
     from lakehouse.silver.duck import load_extensions
-    from lakehouse.transform.query import gold_database_path
 
-    models, tests = _manifest_nodes(home)
-    db = scratch / "bare.duckdb"
     db.unlink(missing_ok=True)
     con = duckdb.connect()
     load_extensions(con)
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"ATTACH '{db}' AS gold")
-    con.execute(f"ATTACH '{gold_database_path(load_settings(home))}' AS built (READ_ONLY)")
-    schemas = {m["schema"] for m in models} | {"main_seeds"}
     for schema in sorted(schemas):
         con.execute(f'CREATE SCHEMA IF NOT EXISTS gold."{schema}"')
+    return con
+
+
+def create_bare(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> None:
+    """A manifest model's compiled SQL as a view or table in the `bare_gold` database."""
+    kind = "VIEW" if model["config"]["materialized"] == "view" else "TABLE"
+    name = f'gold."{model["schema"]}"."{model["alias"]}"'
+    con.execute(f"CREATE {kind} {name} AS {model['compiled_code']}")
+
+
+def bare_floor(home: Path, scratch: Path) -> tuple[float, int, float, int]:
+    """Run the build's compiled SQL bare into a fresh DuckDB file: the models in
+    dependency order, then every data test's query. (model seconds, models, test
+    seconds, tests). Seeds are copied from the built Gold first, untimed: they are inputs."""
+    from lakehouse.config import load_settings
+    from lakehouse.transform.query import gold_database_path
+
+    models, tests = _manifest_nodes(home)
+    con = bare_gold(scratch / "bare.duckdb", {m["schema"] for m in models} | {"main_seeds"})
+    con.execute(f"ATTACH '{gold_database_path(load_settings(home))}' AS built (READ_ONLY)")
     for (table,) in con.execute(
         "select table_name from duckdb_tables() where database_name = 'built' "
         "and schema_name = 'main_seeds'"
@@ -176,9 +192,7 @@ def bare_floor(home: Path, scratch: Path) -> tuple[float, int, float, int]:
     con.execute("DETACH built")
     started = time.perf_counter()
     for m in models:
-        kind = "VIEW" if m["config"]["materialized"] == "view" else "TABLE"
-        name = f'gold."{m["schema"]}"."{m["alias"]}"'
-        con.execute(f"CREATE {kind} {name} AS {m['compiled_code']}")
+        create_bare(con, m)
     model_s = time.perf_counter() - started
     started = time.perf_counter()
     for t in tests:

@@ -24,7 +24,15 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.build import _cli, _event_day, _manifest_nodes, build_child, split_last_day
+from bench.build import (
+    _cli,
+    _event_day,
+    _manifest_nodes,
+    bare_gold,
+    build_child,
+    create_bare,
+    split_last_day,
+)
 from bench.common import Context, Row, console, print_table
 
 REPEATS = 3
@@ -38,23 +46,11 @@ def _last_day(late: Path) -> str:
 
 def bare_nrt(home: Path, scratch: Path) -> tuple[float, int]:
     """(seconds, models): the last refresh's compiled model SQL, bare, into a fresh file."""
-    import duckdb
-
-    from lakehouse.silver.duck import load_extensions
-
     models = [m for m in _manifest_nodes(home)[0] if m.get("compiled_code")]
-    db = scratch / "bare-nrt.duckdb"
-    db.unlink(missing_ok=True)
-    con = duckdb.connect()
-    load_extensions(con)
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"ATTACH '{db}' AS gold")
-    for schema in sorted({m["schema"] for m in models}):
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS gold."{schema}"')
+    con = bare_gold(scratch / "bare-nrt.duckdb", {m["schema"] for m in models})
     started = time.perf_counter()
     for m in models:
-        kind = "VIEW" if m["config"]["materialized"] == "view" else "TABLE"
-        con.execute(f'CREATE {kind} gold."{m["schema"]}"."{m["alias"]}" AS {m["compiled_code"]}')
+        create_bare(con, m)
     con.execute("CHECKPOINT gold")
     seconds = time.perf_counter() - started
     con.close()
