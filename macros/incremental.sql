@@ -56,3 +56,25 @@
 {% macro rewritten_since_built(alias) -%}
   {{ alias }}.gold_built_at > (select max(done.gold_built_at) from {{ this }} as done)
 {%- endmacro %}
+
+{#- An event-grain model's input rows (`columns` of `source`): whole days from `from_dt`
+    (rebuilt_days_from) on, and before it this model's own built rows whose identity or
+    session int_events_sessionized rewrote, to be joined to the new stitching. -#}
+{% macro rebuilt_event_rows(source, columns, from_dt) -%}
+    select {{ columns | join(', ') }}
+    from {{ source }}
+    {% if is_incremental() %}
+    where event_dt >= {{ from_dt }}
+
+    union all
+
+    select {{ columns | join(', ') }}
+    from {{ this }}
+    where event_dt < {{ from_dt }}
+      and event_id in (
+          select changed.event_id
+          from {{ ref('int_events_sessionized') }} as changed
+          where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
+      )
+    {% endif %}
+{%- endmacro %}

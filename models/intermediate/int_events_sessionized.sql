@@ -47,6 +47,25 @@
 {%- set from_dt = date_literal_of(rebuild_from_sql) %}
 {%- endif %}
 
+{#- the stitched columns of a Silver event; both branches of `stitched` select them -#}
+{%- set stitched_rows %}
+    select
+        events.event_id,
+        events.event_at,
+        events.event_source,
+        events.click_token,
+        events.utm_source,
+        events.utm_campaign,
+        events.silver_loaded_at,
+        events.event_dt,
+        {{ clean_id('events.anon_id') }} as anon_id,
+        {{ clean_id('events.user_id') }} as user_id,
+        coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
+            as identity_id
+    from {{ ref('stg_silver__events') }} as events
+    left join links on links.anon_id = {{ clean_id('events.anon_id') }}
+{%- endset %}
+
 with links as (
 
     select * from {{ ref('int_anon_ids_linked') }}
@@ -86,42 +105,14 @@ restitched as (
 
 stitched as (
 
-    select
-        events.event_id,
-        events.event_at,
-        events.event_source,
-        events.click_token,
-        events.utm_source,
-        events.utm_campaign,
-        events.silver_loaded_at,
-        events.event_dt,
-        {{ clean_id('events.anon_id') }} as anon_id,
-        {{ clean_id('events.user_id') }} as user_id,
-        coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
-            as identity_id
-    from {{ ref('stg_silver__events') }} as events
-    left join links on links.anon_id = {{ clean_id('events.anon_id') }}
+{{ stitched_rows }}
     {% if is_incremental() %}
     where events.event_dt >= {{ from_dt }}
 
     union all
 
     -- earlier days: only the events of re-stitched identities
-    select
-        events.event_id,
-        events.event_at,
-        events.event_source,
-        events.click_token,
-        events.utm_source,
-        events.utm_campaign,
-        events.silver_loaded_at,
-        events.event_dt,
-        {{ clean_id('events.anon_id') }} as anon_id,
-        {{ clean_id('events.user_id') }} as user_id,
-        coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
-            as identity_id
-    from {{ ref('stg_silver__events') }} as events
-    left join links on links.anon_id = {{ clean_id('events.anon_id') }}
+{{ stitched_rows }}
     where events.event_dt < {{ from_dt }}
       and coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
           in (select identity_id from restitched)

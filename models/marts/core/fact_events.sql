@@ -24,22 +24,7 @@
 -- whole; on earlier days, the built rows whose identity or session it rewrote.
 with events as (
 
-    select {{ envelope | join(', ') }}
-    from {{ ref('stg_silver__events') }}
-    {% if is_incremental() %}
-    where event_dt >= {{ from_dt }}
-
-    union all
-
-    select {{ envelope | join(', ') }}
-    from {{ this }}
-    where event_dt < {{ from_dt }}
-      and event_id in (
-          select changed.event_id
-          from {{ ref('int_events_sessionized') }} as changed
-          where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
-      )
-    {% endif %}
+    {{ rebuilt_event_rows(ref('stg_silver__events'), envelope, from_dt) }}
 
 ),
 

@@ -21,22 +21,7 @@
 -- a query's clicks share its query_id.
 with search_events as (
 
-    select {{ search_columns | join(', ') }}
-    from {{ ref('stg_silver__search_events') }}
-    {% if is_incremental() %}
-    where event_dt >= {{ from_dt }}
-
-    union all
-
-    select {{ search_columns | join(', ') }}
-    from {{ this }}
-    where event_dt < {{ from_dt }}
-      and event_id in (
-          select changed.event_id
-          from {{ ref('int_events_sessionized') }} as changed
-          where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
-      )
-    {% endif %}
+    {{ rebuilt_event_rows(ref('stg_silver__search_events'), search_columns, from_dt) }}
 
 ),
 
