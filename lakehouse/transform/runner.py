@@ -178,7 +178,8 @@ def _build(
             metadata, previous["started_at"]
         )
     dbt_vars.update(extra_vars or {})
-    code = _project_hash(extra_vars)
+    # the vars are part of the code: the pinned Silver and ops paths are in the views' SQL
+    code = _project_hash(dbt_vars)
     # Seeds and unit tests give the same result for the same code: an incremental build
     # skips them while the project is unchanged since the last whole-project build that
     # ran them (dbt recommends unit tests for development and CI, not every production run).
@@ -192,7 +193,13 @@ def _build(
         # only tests whose every parent is selected: a test of a model outside the
         # selection may read tables this Gold does not have yet
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
-    excluded = " ".join(filter(None, [exclude, _CODE_ONLY if skip_code_only else ""]))
+    code_only = ""
+    if skip_code_only:
+        code_only = _CODE_ONLY if select else _code_only_nodes(settings)
+        if not select:
+            # excluding a view must not exclude the tests on it: they check new Silver rows
+            args += ["--indirect-selection", "empty"]
+    excluded = " ".join(filter(None, [exclude, code_only]))
     if excluded:
         args += ["--exclude", *excluded.split()]
 
@@ -266,6 +273,42 @@ def _last_build(settings: Settings) -> dict[str, str]:
         return {}
     state = orjson.loads(path.read_bytes())
     return {k: v for k, v in state.items() if isinstance(v, str)}
+
+
+def _code_only_nodes(settings: Settings) -> str:
+    """dbt exclusions for what an unchanged project would rebuild to the same result:
+    seeds, unit tests, views (their SQL is the project's code; they read the new rows when
+    queried), tables built from seeds alone, and the data tests of those tables and seeds.
+    Read from the last build's manifest, which the unchanged project still matches."""
+    path = dbt_dirs(settings)[0] / "manifest.json"
+    if not path.is_file():
+        return _CODE_ONLY
+    nodes: dict[str, Any] = orjson.loads(path.read_bytes())["nodes"]
+    static = {key for key, node in nodes.items() if node["resource_type"] == "seed"}
+    grown = True
+    while grown:  # tables whose every parent is static, up the DAG
+        grown = False
+        for key, node in nodes.items():
+            parents = node.get("depends_on", {}).get("nodes", [])
+            if node["resource_type"] != "model" or key in static or not parents:
+                continue
+            if all(parent in static for parent in parents):
+                static.add(key)
+                grown = True
+    names = {
+        nodes[key]["name"]
+        for key in nodes
+        if (key in static and nodes[key]["resource_type"] == "model")
+        or (
+            nodes[key]["resource_type"] == "model"
+            and nodes[key]["config"]["materialized"] == "view"
+        )
+        or (
+            nodes[key]["resource_type"] == "test"
+            and set(nodes[key]["depends_on"].get("nodes") or [None]) <= static
+        )
+    }
+    return " ".join([_CODE_ONLY, *sorted(names)])
 
 
 def _project_hash(extra_vars: dict[str, Any] | None) -> str:

@@ -177,3 +177,28 @@ def test_a_refund_before_its_order_warns_and_the_build_goes_on(settings: Setting
     assert con.execute("select event_id, order_id, amount_cents from fact_refunds").fetchall() == [
         ("evt_r1", "ord_late", 500)
     ]
+
+
+def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settings) -> None:
+    """After a whole-project build, an incremental build of the same code leaves out what
+    would come out the same (seeds, unit tests, views, tables built from seeds alone, and
+    their tests) but still runs the tests on the staging views: those check new Silver
+    rows, and a bad one loaded since fails the build."""
+    good = silver_row("evt_ok", "page.view", "2026-10-01T09:00:00", anon_id="a1",
+                      loaded_at="2026-10-01T09:30:00")  # fmt: skip
+    write_silver(settings, [good])
+    first = build(settings)
+    ran_first = {n.name for n in first.nodes}
+    assert {"cities", "dim_city", "stg_silver__messages", "fact_events"} <= ran_first
+    assert first.count("unit_test") > 0
+    write_silver(settings, [_bad_message("2099-01-01T00:00:00")])
+    ran: list[NodeResult] = []
+    with pytest.raises(PipelineError, match="not_null_stg_silver__messages_to_profile_id: fail"):
+        build(settings, on_node=ran.append)
+    names = {n.name for n in ran}
+    assert {"fact_events", "int_events_sessionized"} <= names
+    assert not names & {"cities", "dim_city", "dim_profile", "stg_silver__messages",
+                        "stg_silver__events", "unique_dim_city_city_id"}  # fmt: skip
+    assert not [n for n in ran if n.resource_type in ("seed", "unit_test")]
+    # a relationships test from an event table to a seed dimension still runs
+    assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" in names
