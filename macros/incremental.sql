@@ -78,3 +78,28 @@
       )
     {% endif %}
 {%- endmacro %}
+
+{#- Silver staging kept as an incremental table (the families that marts rebuilt in full
+    read whole, where a view would scan and decode Silver once per reader): the first
+    event_dt with Silver rows loaded since this model's last build, as a date literal so
+    the scan of `source` prunes every older partition; see `loaded_since_built`. -#}
+{% macro silver_days_since_built(source) -%}
+  {%- set sql -%}
+    select min(event_dt) from {{ source }}
+    where {{ utc_timestamp('silver_loaded_at') }} > {{ silver_loaded_watermark() }}
+  {%- endset -%}
+  {{ return(date_literal_of(sql)) }}
+{%- endmacro %}
+
+{#- True for a staging row (plain-UTC `silver_loaded_at`) loaded into Silver after this
+    model's last build: Silver rows never change (a DSAR delete rebuilds Gold in full), so
+    appending them gives a full refresh's table. -#}
+{% macro loaded_since_built(alias) -%}
+  {{ alias }}.silver_loaded_at > {{ silver_loaded_watermark() }}
+{%- endmacro %}
+
+{#- The last Silver load this model holds; before any (a family with no rows yet), the
+    epoch, so the next rows of that family are appended rather than compared with NULL. -#}
+{% macro silver_loaded_watermark() -%}
+  coalesce((select max(built.silver_loaded_at) from {{ this }} as built), cast('1970-01-01 00:00:00' as timestamp))
+{%- endmacro %}

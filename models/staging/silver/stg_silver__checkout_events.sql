@@ -1,8 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        partitioned_by=['event_dt'],
+        table_type='iceberg',
+        on_schema_change='fail'
+    )
+}}
+
+{%- if is_incremental() %}
+{%- set from_dt = silver_days_since_built(source('silver', 'events')) %}
+{%- endif %}
+
 -- Checkout events: one row per event, payload fields cast to columns.
+-- A table appended to per build (see silver_days_since_built), not a view: marts
+-- rebuilt in full read it whole.
 with source as (
 
     select * from {{ source('silver', 'events') }}
     where event_name in ('checkout.start', 'checkout.complete')
+    {%- if is_incremental() %}
+      and event_dt >= {{ from_dt }}
+    {%- endif %}
 
 ),
 
@@ -18,10 +37,14 @@ final as (
         {{ payload_value('payload', 'order_id') }} as order_id,
         {{ payload_value('payload', 'profile_id') }} as profile_id,
         cast({{ payload_value('payload', 'amount_cents') }} as bigint) as amount_cents,
-        {{ payload_value('payload', 'currency') }} as currency
+        {{ payload_value('payload', 'currency') }} as currency,
+        {{ gold_built_at() }} as gold_built_at
 
     from source
 
 )
 
 select * from final
+{%- if is_incremental() %}
+where {{ loaded_since_built('final') }}
+{%- endif %}

@@ -1,8 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        partitioned_by=['event_dt'],
+        table_type='iceberg',
+        on_schema_change='fail'
+    )
+}}
+
+{%- if is_incremental() %}
+{%- set from_dt = silver_days_since_built(source('silver', 'events')) %}
+{%- endif %}
+
 -- Experiment events: one row per event, payload fields cast to columns.
+-- A table appended to per build (see silver_days_since_built), not a view: marts
+-- rebuilt in full read it whole.
 with source as (
 
     select * from {{ source('silver', 'events') }}
     where event_name in ('exp.view', 'exp.convert')
+    {%- if is_incremental() %}
+      and event_dt >= {{ from_dt }}
+    {%- endif %}
 
 ),
 
@@ -16,10 +35,14 @@ final as (
         {{ utc_timestamp('silver_loaded_at') }} as silver_loaded_at,
         {{ payload_value('payload', 'exp_id') }} as exp_id,
         {{ payload_value('payload', 'variant') }} as variant,
-        {{ payload_value('payload', 'metric') }} as metric
+        {{ payload_value('payload', 'metric') }} as metric,
+        {{ gold_built_at() }} as gold_built_at
 
     from source
 
 )
 
 select * from final
+{%- if is_incremental() %}
+where {{ loaded_since_built('final') }}
+{%- endif %}

@@ -1,8 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        partitioned_by=['event_dt'],
+        table_type='iceberg',
+        on_schema_change='fail'
+    )
+}}
+
+{%- if is_incremental() %}
+{%- set from_dt = silver_days_since_built(source('silver', 'events')) %}
+{%- endif %}
+
 -- Server-side order aftermath: one row per event, payload fields cast to columns.
+-- A table appended to per build (see silver_days_since_built), not a view: marts
+-- rebuilt in full read it whole.
 with source as (
 
     select * from {{ source('silver', 'events') }}
     where event_name in ('order.refunded', 'dispute.opened', 'dispute.closed', 'payout.paid')
+    {%- if is_incremental() %}
+      and event_dt >= {{ from_dt }}
+    {%- endif %}
 
 ),
 
@@ -17,10 +36,14 @@ final as (
         {{ payload_value('payload', 'order_id') }} as order_id,
         cast({{ payload_value('payload', 'amount_cents') }} as bigint) as amount_cents,
         {{ payload_value('payload', 'outcome') }} as dispute_outcome,
-        {{ payload_value('payload', 'payout_id') }} as payout_id
+        {{ payload_value('payload', 'payout_id') }} as payout_id,
+        {{ gold_built_at() }} as gold_built_at
 
     from source
 
 )
 
 select * from final
+{%- if is_incremental() %}
+where {{ loaded_since_built('final') }}
+{%- endif %}
