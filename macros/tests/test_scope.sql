@@ -1,8 +1,9 @@
 {#- Overrides dbt's get_where_subquery (the wrapper every generic test puts around the
     model it tests) so an incremental `lakehouse build` tests the rows it wrote, not all
     history: an incremental model (all stamp `gold_built_at`) is tested on the rows this
-    run wrote; a Silver staging view (`silver_loaded_at`) on the Silver rows loaded since
-    the previous successful build
+    run wrote; Silver itself and a Silver staging view (`silver_loaded_at`) on the Silver
+    rows loaded since the previous successful build, except that a `unique` test on Silver
+    groups every row sharing an id with those (a new row colliding with an old one fails)
     (env LAKEHOUSE_TEST_ROWS_SINCE set by `lakehouse build`, or var lakehouse__test_rows_since). Anything else, a full
     refresh and `lakehouse build --test-all` test every row. A test's own `where` config
     still applies. Self-contained on purpose: a test's macro namespace holds only the
@@ -12,11 +13,23 @@
     {#- env: set by `lakehouse build`, read only at run time so it does not make dbt re-parse -#}
     {%- set since = var('lakehouse__test_rows_since', '') or (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') -%}
     {%- set scope = '' -%}
-    {%- set ns = namespace(on_source=false) -%}
+    {%- set ns = namespace(on_source=false, on_silver=false) -%}
     {%- for node in model.depends_on.nodes if node.startswith('source.') -%}
-        {%- set ns.on_source = true -%}  {#- Silver itself: no table to describe, test it all -#}
+        {%- set ns.on_source = true -%}  {#- the ops snapshot (small files): tested whole -#}
+        {%- set ns.on_silver = ns.on_silver or node.split('.')[2] == 'silver' -%}
     {%- endfor -%}
-    {%- if since and execute and not ns.on_source and relation is not string -%}
+    {%- set days_from = env_var('LAKEHOUSE_TEST_DAYS_FROM', '') if execute and not var('lakehouse__test_rows_since', '') else '' -%}
+    {%- if since and execute and ns.on_silver -%}
+        {#- Silver's own timestamptz against the UTC literal; the event_dt bound prunes partitions -#}
+        {%- set loaded = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)"
+              ~ (" and event_dt >= date '" ~ days_from ~ "'" if days_from else "") -%}
+        {%- if (model.test_metadata or {}).get('name') == 'unique' -%}
+            {%- set column = model.test_metadata.kwargs.column_name -%}
+            {%- set scope = column ~ " in (select " ~ column ~ " from " ~ relation ~ " where " ~ loaded ~ ")" -%}
+        {%- else -%}
+            {%- set scope = loaded -%}
+        {%- endif -%}
+    {%- elif since and execute and relation is not string and not ns.on_source -%}
         {#- which rows the tested model holds, from the graph (a catalog query per test costs
             more than the scoped test): every incremental model stamps gold_built_at, every
             Silver staging view has silver_loaded_at and event_dt -#}
@@ -31,7 +44,6 @@
             {%- set scope = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)" -%}
             {#- the first event_dt among those rows (env, from `lakehouse build`): a bound on
                 the partition column, so the test reads only those days of Silver -#}
-            {%- set days_from = env_var('LAKEHOUSE_TEST_DAYS_FROM', '') if not var('lakehouse__test_rows_since', '') else '' -%}
             {%- if days_from and 'event_dt' in columns -%}
                 {%- set scope = scope ~ " and event_dt >= date '" ~ days_from ~ "'" -%}
             {%- endif -%}

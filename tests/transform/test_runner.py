@@ -202,3 +202,26 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
     assert not [n for n in ran if n.resource_type in ("seed", "unit_test")]
     # a relationships test from an event table to a seed dimension still runs
     assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" in names
+
+
+def test_silver_source_tests_cover_new_rows_and_their_ids(settings: Settings) -> None:
+    """After a build, Silver's own tests read the rows loaded since, but `unique` groups
+    every row sharing an id with them: a duplicate pair loaded before is out of scope, a
+    new row repeating an old id fails (alone among the new rows, it is unique)."""
+
+    def page(event_id: str, loaded_at: str) -> dict[str, object]:
+        return silver_row(event_id, "page.view", "2026-10-01T10:00:00", anon_id="a1",
+                          loaded_at=loaded_at)  # fmt: skip
+
+    old = "2026-10-01T11:00:00"
+    write_silver(settings, [page("evt_1", old), page("evt_1", old), page("evt_0", old)])
+    _last_build_file(settings).write_text('{"started_at": "2026-10-02 00:00:00.000000"}')
+    source = "source:silver.events"
+    build(settings, select=source)  # the old pair predates the last build
+    write_silver(settings, [page("evt_2", "2026-10-03T09:00:00")])
+    build(settings, select=source)  # a new, distinct id
+    write_silver(settings, [page("evt_0", "2026-10-03T09:00:00")])
+    with pytest.raises(PipelineError, match="source_unique_silver_events_event_id: fail"):
+        build(settings, select=source)
+    with pytest.raises(PipelineError, match="source_unique_silver_events_event_id: fail"):
+        build(settings, select=source, test_all=True)
