@@ -82,7 +82,7 @@
 {#- Silver staging kept as an incremental table (the families that marts rebuilt in full
     read whole, where a view would scan and decode Silver once per reader): the first
     event_dt with Silver rows loaded since this model's last build, as a date literal so
-    the scan of `source` prunes every older partition; see `loaded_since_built`. -#}
+    the scan of `source` prunes every older partition; see `silver_loaded_watermark`. -#}
 {% macro silver_days_since_built(source) -%}
   {%- set sql -%}
     select min(event_dt) from {{ source }}
@@ -91,9 +91,9 @@
   {{ return(date_literal_of(sql)) }}
 {%- endmacro %}
 
-{#- True for a staging row (plain-UTC `silver_loaded_at`) loaded into Silver after this
-    model's last build: Silver rows never change (a DSAR delete rebuilds Gold in full), so
-    appending them gives a full refresh's table. -#}
+{#- True for a row (plain-UTC `silver_loaded_at`) loaded into Silver after this model's
+    last build: Silver rows never change (a DSAR delete rebuilds Gold in full), so adding
+    them to what the model kept gives a full refresh's table. -#}
 {% macro loaded_since_built(alias) -%}
   {{ alias }}.silver_loaded_at > {{ silver_loaded_watermark() }}
 {%- endmacro %}

@@ -21,6 +21,7 @@ with source as (
     where event_name in ('app.start', 'user.signup', 'user.login', 'user.logout', 'consent.update')
     {%- if is_incremental() %}
       and event_dt >= {{ from_dt }}
+      and {{ utc_timestamp('silver_loaded_at') }} > {{ silver_loaded_watermark() }}
     {%- endif %}
 
 ),
@@ -46,6 +47,3 @@ final as (
 )
 
 select * from final
-{%- if is_incremental() %}
-where {{ loaded_since_built('final') }}
-{%- endif %}

@@ -21,6 +21,7 @@ with source as (
     where event_name in ('exp.view', 'exp.convert')
     {%- if is_incremental() %}
       and event_dt >= {{ from_dt }}
+      and {{ utc_timestamp('silver_loaded_at') }} > {{ silver_loaded_watermark() }}
     {%- endif %}
 
 ),
@@ -43,6 +44,3 @@ final as (
 )
 
 select * from final
-{%- if is_incremental() %}
-where {{ loaded_since_built('final') }}
-{%- endif %}
