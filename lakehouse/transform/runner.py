@@ -187,6 +187,8 @@ def _build(
         incremental and previous.get("code") == code and gold_database_path(settings).exists()
     )
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
+    if settings.target != "prod":
+        args += ["--threads", str(_duckdb_threads())]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -399,6 +401,13 @@ def _common_args(settings: Settings) -> list[str]:
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
     ]  # fmt: skip
+
+
+def _duckdb_threads() -> int:
+    """dbt threads for a DuckDB target: one per core, at most 4. DuckDB already runs each
+    query on every core, so more models at once than cores only makes them compete for
+    cores and memory (at 10M events on 2 cores, 2 threads built Gold in 170 s, 4 in 197 s)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _require_prod_env() -> None:
