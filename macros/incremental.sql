@@ -79,23 +79,15 @@
     {% endif %}
 {%- endmacro %}
 
-{#- Silver staging kept as an incremental table (the families that marts rebuilt in full
-    read whole, where a view would scan and decode Silver once per reader): the first
-    event_dt with Silver rows loaded since this model's last build, as a date literal so
-    the scan of `source` prunes every older partition; see `silver_loaded_watermark`. -#}
-{% macro silver_days_since_built(source) -%}
-  {%- set sql -%}
-    select min(event_dt) from {{ source }}
-    where {{ utc_timestamp('silver_loaded_at') }} > {{ silver_loaded_watermark() }}
-  {%- endset -%}
-  {{ return(date_literal_of(sql)) }}
-{%- endmacro %}
-
-{#- True for a row (plain-UTC `silver_loaded_at`) loaded into Silver after this model's
-    last build: Silver rows never change (a DSAR delete rebuilds Gold in full), so adding
-    them to what the model kept gives a full refresh's table. -#}
-{% macro loaded_since_built(alias) -%}
-  {{ alias }}.silver_loaded_at > {{ silver_loaded_watermark() }}
+{#- For an incremental model fed by Silver rows (the staging families that marts rebuilt
+    in full read whole, the identity pairs): the rows of `source` loaded since this model's
+    last build, bounded by the first event_dt among them as a date literal so the scan
+    prunes every older partition. Silver rows never change (a DSAR delete rebuilds Gold in
+    full), so adding them to what the model kept gives a full refresh's table. -#}
+{% macro silver_rows_since_built(source) -%}
+  {%- set loaded = utc_timestamp('silver_loaded_at') ~ ' > ' ~ silver_loaded_watermark() -%}
+  {%- set first_day = date_literal_of('select min(event_dt) from ' ~ source ~ ' where ' ~ loaded) -%}
+  event_dt >= {{ first_day }} and {{ loaded }}
 {%- endmacro %}
 
 {#- The last Silver load this model holds; before any (a family with no rows yet), the

@@ -8,10 +8,6 @@
     )
 }}
 
-{%- if is_incremental() %}
-{%- set from_dt = silver_days_since_built(ref('stg_silver__events')) %}
-{%- endif %}
-
 -- ID-1 input: each (anonymous id, user id) pair ever seen on one event, with its earliest
 -- event (event_at, then event_id). Deny-listed ids (ID-2) pair with nothing. Incremental:
 -- the pairs of the Silver rows loaded since the last build, each merged with the earliest
@@ -21,7 +17,7 @@ with events as (
     select * from {{ ref('stg_silver__events') }}
     where anon_id is not null and user_id is not null
     {%- if is_incremental() %}
-      and event_dt >= {{ from_dt }}
+      and {{ silver_rows_since_built(ref('stg_silver__events')) }}
     {%- endif %}
 
 ),
@@ -34,10 +30,7 @@ pairs as (
         event_at,
         event_id,
         silver_loaded_at
-    from events as loaded
-    {%- if is_incremental() %}
-    where {{ loaded_since_built('loaded') }}
-    {%- endif %}
+    from events
 
 ),
 

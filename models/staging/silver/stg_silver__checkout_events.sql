@@ -1,27 +1,11 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        partitioned_by=['event_dt'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
-
-{%- if is_incremental() %}
-{%- set from_dt = silver_days_since_built(source('silver', 'events')) %}
-{%- endif %}
-
 -- Checkout events: one row per event, payload fields cast to columns.
--- A table appended to per build (see silver_days_since_built), not a view: marts
--- rebuilt in full read it whole.
+-- An incremental table, not a view (dbt_project.yml): marts rebuilt in full read it whole.
 with source as (
 
     select * from {{ source('silver', 'events') }}
     where event_name in ('checkout.start', 'checkout.complete')
     {%- if is_incremental() %}
-      and event_dt >= {{ from_dt }}
-      and {{ utc_timestamp('silver_loaded_at') }} > {{ silver_loaded_watermark() }}
+      and {{ silver_rows_since_built(source('silver', 'events')) }}
     {%- endif %}
 
 ),
