@@ -196,11 +196,12 @@ def _build(
         # selection may read tables this Gold does not have yet
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
     code_only = ""
-    if skip_code_only:
-        code_only = _CODE_ONLY if select else _code_only_nodes(settings)
-        if not select:
-            # excluding a view must not exclude the tests on it: they check new Silver rows
-            args += ["--indirect-selection", "empty"]
+    if skip_code_only and select:
+        code_only = _CODE_ONLY
+    elif skip_code_only:
+        code_only = _code_only_nodes(settings)
+        # excluding a view must not exclude the tests on it: they check new Silver rows
+        args += ["--indirect-selection", "empty"]
     excluded = " ".join(filter(None, [exclude, code_only]))
     if excluded:
         args += ["--exclude", *excluded.split()]
@@ -297,29 +298,25 @@ def _code_only_nodes(settings: Settings) -> str:
             if all(parent in static for parent in parents):
                 static.add(key)
                 grown = True
-    names = {
-        nodes[key]["name"]
-        for key in nodes
-        if (key in static and nodes[key]["resource_type"] == "model")
-        or (
-            nodes[key]["resource_type"] == "model"
-            and nodes[key]["config"]["materialized"] == "view"
-        )
-        or (
-            nodes[key]["resource_type"] == "test"
-            and set(nodes[key]["depends_on"].get("nodes") or [None]) <= static
-        )
-    }
+
+    def same_result(key: str, node: dict[str, Any]) -> bool:
+        if node["resource_type"] == "model":
+            return key in static or node["config"]["materialized"] == "view"
+        parents = set(node.get("depends_on", {}).get("nodes", []))
+        return node["resource_type"] == "test" and bool(parents) and parents <= static
+
+    names = {node["name"] for key, node in nodes.items() if same_result(key, node)}
     return " ".join([_CODE_ONLY, *sorted(names)])
 
 
-def _project_hash(extra_vars: dict[str, Any] | None) -> str:
-    """SHA-256 of the dbt project's files, the dbt version and the caller's extra vars:
-    what seeds and unit tests depend on (a var such as the session gap changes results)."""
+def _project_hash(dbt_vars: dict[str, Any] | None) -> str:
+    """SHA-256 of the dbt project's files, the dbt version and the vars passed to dbt:
+    what seeds, unit tests and views depend on (a var such as the session gap changes
+    results; the pinned Silver and ops paths are in the views' SQL)."""
     from dbt.version import __version__ as dbt_version
 
     digest = hashlib.sha256(
-        f"{dbt_version}\0{orjson.dumps(extra_vars or {}, option=orjson.OPT_SORT_KEYS).decode()}".encode()
+        f"{dbt_version}\0{orjson.dumps(dbt_vars or {}, option=orjson.OPT_SORT_KEYS).decode()}".encode()
     )
     for name in _PROJECT_FILES:
         root = PROJECT_ROOT / name

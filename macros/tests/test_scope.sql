@@ -18,11 +18,13 @@
         {%- set ns.on_source = true -%}  {#- the ops snapshot (small files): tested whole -#}
         {%- set ns.on_silver = ns.on_silver or node.split('.')[2] == 'silver' -%}
     {%- endfor -%}
+    {#- the Silver rows loaded since, bounded by the first event_dt among them (env, from
+        `lakehouse build`) so the test reads only those days' partitions; Silver's own
+        timestamptz compares with the UTC literal -#}
     {%- set days_from = env_var('LAKEHOUSE_TEST_DAYS_FROM', '') if execute and not var('lakehouse__test_rows_since', '') else '' -%}
+    {%- set loaded = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)"
+          ~ (" and event_dt >= date '" ~ days_from ~ "'" if days_from else "") -%}
     {%- if since and execute and ns.on_silver -%}
-        {#- Silver's own timestamptz against the UTC literal; the event_dt bound prunes partitions -#}
-        {%- set loaded = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)"
-              ~ (" and event_dt >= date '" ~ days_from ~ "'" if days_from else "") -%}
         {%- if (model.test_metadata or {}).get('name') == 'unique' -%}
             {%- set column = model.test_metadata.kwargs.column_name -%}
             {%- set scope = column ~ " in (select " ~ column ~ " from " ~ relation ~ " where " ~ loaded ~ ")" -%}
@@ -34,19 +36,10 @@
             more than the scoped test): every incremental model stamps gold_built_at, every
             Silver staging view has silver_loaded_at and event_dt -#}
         {%- set tested = graph.nodes.get(model.attached_node) or {} -%}
-        {%- set materialized = (tested.get('config') or {}).get('materialized') -%}
-        {%- set columns = ['gold_built_at'] if materialized == 'incremental'
-              else ['silver_loaded_at', 'event_dt'] if (tested.get('original_file_path') or '').startswith('models/staging/silver/')
-              else [] -%}
-        {%- if 'gold_built_at' in columns -%}
+        {%- if (tested.get('config') or {}).get('materialized') == 'incremental' -%}
             {%- set scope = "gold_built_at = cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
-        {%- elif 'silver_loaded_at' in columns -%}
-            {%- set scope = "silver_loaded_at >= cast('" ~ since ~ "' as timestamp)" -%}
-            {#- the first event_dt among those rows (env, from `lakehouse build`): a bound on
-                the partition column, so the test reads only those days of Silver -#}
-            {%- if days_from and 'event_dt' in columns -%}
-                {%- set scope = scope ~ " and event_dt >= date '" ~ days_from ~ "'" -%}
-            {%- endif -%}
+        {%- elif (tested.get('original_file_path') or '').startswith('models/staging/silver/') -%}
+            {%- set scope = loaded -%}
         {%- endif -%}
     {%- endif -%}
     {%- set conditions = [where, scope] | select | list -%}
