@@ -87,6 +87,15 @@ def decode_python(
     return doc, [_one_line(r) for r in _split_scan(body)], False
 
 
+def unique_keys(raw: bytes, doc: Any) -> bool:
+    """True when no object in `doc` (`orjson.loads(raw)`) repeats a key in `raw`; False
+    when one does, or when that is not known here (without the compiled scan)."""
+    if not isinstance(doc, dict | list):
+        return True  # a scalar has no keys
+    found = native_split(raw, doc) if native_split is not None else None
+    return found is not None and found[1]
+
+
 def _one_line(raw: bytes) -> bytes:
     # A literal line break can only be insignificant whitespace in JSON (strings
     # cannot contain one), so folding it keeps the event one NDJSON line.
