@@ -18,7 +18,7 @@ import orjson
 try:  # built by `pip install -e .`
     from lakehouse.ingest._body import split as native_split
 except ImportError:
-    native_split = None
+    native_split = None  # type: ignore[assignment]
 
 _WS = b" \t\r\n"
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
