@@ -27,6 +27,7 @@ from lakehouse.ingest.schema_compile import (
     _invalid_expr,
     _json_equal_in,
     compile_schema,
+    decoded_key,
     node_spec,
 )
 from lakehouse.privacy.pii import PII_TRIGGERS, has_pii, pii_kind
@@ -171,7 +172,8 @@ class Validator:
         env_spec = node_spec(env.schema, env.key)
         payloads = {k: node_spec(c.schema, c.key) for k, c in self._contracts.items()}
         return _native.Accept(
-            env_spec, payloads, int(self._max_event_bytes), IDENTIFIER_FIELDS, has_pii,
+            env_spec, payloads, int(self._max_event_bytes),
+            tuple(decoded_key(f) for f in IDENTIFIER_FIELDS), has_pii,
             self._clean, _MEMO_MAX, _ts_within, PII_TRIGGERS,
         )  # fmt: skip
 
