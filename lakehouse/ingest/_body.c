@@ -104,10 +104,10 @@ static inline Py_ssize_t skip_ws(const char *s, Py_ssize_t i, Py_ssize_t n) {
 
 /* Index just past the value starting at s[i], or -1 when it is not one JSON value's shape
  * (scalars are only skipped, not checked: orjson already parsed the body). Adds the
- * members (key: value pairs) of every object in it to *members. Follows the grammar
+ * members (key: value pairs) of every object in it to *count. Follows the grammar
  * rather than dispatching on every byte: a key is always followed by its colon, a value
  * by a comma or the end of its container, so the branches mostly predict. */
-static Py_ssize_t skip_value(const char *s, Py_ssize_t i, Py_ssize_t n, int depth, Py_ssize_t *members) {
+static Py_ssize_t skip_value(const char *s, Py_ssize_t i, Py_ssize_t n, int depth, Py_ssize_t *count) {
     if (i >= n) return -1;
     unsigned char c = (unsigned char)s[i];
     if (c == '"') return string_end(s, i, n);
@@ -121,10 +121,10 @@ static Py_ssize_t skip_value(const char *s, Py_ssize_t i, Py_ssize_t n, int dept
                 if (i >= n || s[i] != '"' || (i = string_end(s, i, n)) < 0) return -1;
                 i = skip_ws(s, i, n);
                 if (i >= n || s[i] != ':') return -1;
-                (*members)++;
+                (*count)++;
                 i = skip_ws(s, i + 1, n);
             }
-            if ((i = skip_value(s, i, n, depth + 1, members)) < 0) return -1;
+            if ((i = skip_value(s, i, n, depth + 1, count)) < 0) return -1;
             i = skip_ws(s, i, n);
             if (i >= n) return -1;
             if (s[i] == ',') {

@@ -130,7 +130,7 @@ def bodies(draw: st.DrawFn) -> bytes:
     return (draw(_spaces) + text + draw(_spaces)).encode()
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies())
 def test_split_agrees_with_the_python_scan(body: bytes) -> None:
     doc = orjson.loads(body)
@@ -141,7 +141,7 @@ def test_split_agrees_with_the_python_scan(body: bytes) -> None:
     assert not (unique is False and ref_unique is True)  # the Python path may only know less
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies(), st.data())
 def test_malformed_bodies_are_never_misread(body: bytes, data: st.DataObject) -> None:
     doc = orjson.loads(body)
