@@ -25,7 +25,11 @@ from lakehouse.ingest.body import (
     native_split,
 )
 
-pytestmark = pytest.mark.skipif(native_split is None, reason="_body.c is not built")
+
+def test_the_compiled_scan_is_built() -> None:
+    assert native_split is not None, (
+        "lakehouse/ingest/_body.c is not built: run `make venv` (pip install -e .)"
+    )
 
 
 def reference(body: bytes, doc: Any) -> tuple[list[bytes], bool]:
