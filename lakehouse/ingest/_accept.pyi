@@ -14,6 +14,7 @@ class Accept:
         clean: set[str | None],
         memo_max: int,
         ts_within: Callable[[str, float], bool],
+        pii_triggers: str,
         /,
     ) -> None: ...
     def __call__(self, event: Any, size: int, limit: float, /) -> bool: ...

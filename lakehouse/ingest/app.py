@@ -197,7 +197,7 @@ class IngestApp:
                 },
             )
         try:
-            events, raws, canonical = decode_body(body)
+            events, raws, unique_keys = decode_body(body)
         except BodyError as exc:
             return await _respond(send, 400, {"error": str(exc)})
         if len(events) > lim.max_batch_events:
@@ -216,7 +216,7 @@ class IngestApp:
             now=now,
             batch_id="bat_" + new_ulid(now),
             origin="http",
-            canonical=canonical,
+            unique_keys=unique_keys,
         )
         del body, events, raws  # free the decoded batch now, not after the fsync round
         assert self.bronze is not None and self.dlq is not None

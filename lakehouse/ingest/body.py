@@ -1,10 +1,10 @@
 """Turn a request body into (decoded event, exact raw bytes) pairs.
 
 Bronze stores each event exactly as received (LAKE-1), so for a JSON array we need
-the byte span of every element. Fast path: clients serialise compactly (orjson,
-JSON.stringify), so re-serialising the decoded element reproduces its bytes and a
-slice comparison confirms the span. Anything else (pretty-printed, escaped
-differently) takes a structural scan over the body.
+the byte span of every element. The compiled scan (`_body.c`) finds the spans and
+whether any event repeats a key in one pass. Without it, clients that serialise
+compactly (orjson, JSON.stringify) take the re-serialise-and-compare path below and
+anything else (pretty-printed, escaped differently) a structural scan in Python.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ import re
 from typing import Any
 
 import orjson
+
+try:  # built by `pip install -e .`
+    from lakehouse.ingest._body import split as native_split
+except ImportError:
+    native_split = None  # type: ignore[assignment]
 
 _WS = b" \t\r\n"
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
@@ -49,8 +54,9 @@ def duplicate_key_pointer(raw: bytes) -> str | None:
 def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
     """Decode `body` into events and their raw bytes.
 
-    The flag is True when every raw span is exactly `orjson.dumps` of its event (the
-    compact fast path), which also proves the event has no duplicate keys.
+    The flag is True when no object in any event repeats a key (False: some may), so
+    the caller can skip `duplicate_key_pointer`. Raws are the events' bytes as sent,
+    with surrounding whitespace dropped and line breaks folded (`_one_line`).
     """
     try:
         doc = orjson.loads(body)
@@ -58,16 +64,36 @@ def decode_body(body: bytes) -> tuple[list[Any], list[bytes], bool]:
         raise BodyError(
             f"body is not valid JSON ({exc}); send one event object or an array of them."
         ) from exc
-    if isinstance(doc, dict):
-        return [doc], [_one_line(body.strip(_WS))], False
-    if not isinstance(doc, list):
+    if not isinstance(doc, dict | list):
         raise BodyError(
             f"body is a JSON {type(doc).__name__}; send one event object or an array of event objects."
         )
+    if native_split is not None:
+        found = native_split(body, doc)
+        if found is not None:
+            return [doc] if isinstance(doc, dict) else doc, found[0], found[1]
+    return decode_python(body, doc)
+
+
+def decode_python(
+    body: bytes, doc: dict[str, Any] | list[Any]
+) -> tuple[list[Any], list[bytes], bool]:
+    """`decode_body` after parsing, without the compiled scan (and what tests hold it to)."""
+    if isinstance(doc, dict):
+        return [doc], [_one_line(body.strip(_WS))], False
     raws = _split_fast(body, doc)
     if raws is not None:
         return doc, raws, True
     return doc, [_one_line(r) for r in _split_scan(body)], False
+
+
+def unique_keys(raw: bytes, doc: Any) -> bool:
+    """True when no object in `doc` (`orjson.loads(raw)`) repeats a key in `raw`; False
+    when one does, or when that is not known here (without the compiled scan)."""
+    if not isinstance(doc, dict | list):
+        return True  # a scalar has no keys
+    found = native_split(raw, doc) if native_split is not None else None
+    return found is not None and found[1]
 
 
 def _one_line(raw: bytes) -> bytes:

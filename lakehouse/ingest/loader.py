@@ -22,6 +22,7 @@ from lakehouse.clock import now_ts
 from lakehouse.config import Settings
 from lakehouse.errors import InputFileError
 from lakehouse.ids import new_ulid
+from lakehouse.ingest.body import unique_keys
 from lakehouse.ingest.logfile import AppendLog, recover
 from lakehouse.ingest.records import dlq_line, iso_utc, process
 from lakehouse.ingest.validate import Rejection, Validator
@@ -115,24 +116,28 @@ def _load_chunk(
     raws: list[bytes] = []
     index: list[int] = []
     bad: list[bytes] = []
+    unique = True  # no event of the chunk repeats a key: `process` frames runs in one go
     for i, line in enumerate(lines):
         raw = line.rstrip(b"\r\n")
         if not raw.strip():
             result.skipped_blank += 1
             continue
         try:
-            events.append(orjson.loads(raw))
+            event = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             rej = Rejection("invalid_json", "", _INVALID_JSON.format(err=exc))
             bad.append(dlq_line(rej, raw, received_at=iso_utc(now), batch_id=batch_id,
                                 index=line_base + i + 1, origin=origin))  # fmt: skip
             result.by_reason["invalid_json"] += 1
             continue
+        unique = unique and unique_keys(raw, event)
+        events.append(event)
         raws.append(raw)
         index.append(line_base + i + 1)
     out = process(
-        validator, events, raws, now=now, batch_id=batch_id, origin=origin, positions=index
-    )
+        validator, events, raws, now=now, batch_id=batch_id, origin=origin, positions=index,
+        unique_keys=unique,
+    )  # fmt: skip
     dlq_lines = bad + out.dlq
     result.by_reason.update(r["reason"] for r in out.rejected)
     if out.bronze:

@@ -78,13 +78,13 @@ def process(
     batch_id: str,
     origin: str,
     positions: Sequence[int] | None = None,
-    canonical: bool = False,
+    unique_keys: bool = False,
 ) -> Outcome:
     """Validate each event independently and render its Bronze or DLQ line.
 
     `positions` numbers the events for rejections (default: their index in `events`;
-    the loader passes file line numbers). `canonical` says every raw is exactly
-    `orjson.dumps(event)`; otherwise each event is checked for duplicate keys.
+    the loader passes file line numbers). `unique_keys` says no event repeats a key in
+    any object (`decode_body` knows); otherwise each accepted event is checked for one.
     """
     received_at = iso_utc(now)
     head = (
@@ -107,9 +107,9 @@ def process(
     n = len(events)
     i = 0
     while i < n:
-        if canonical:
-            # Canonical raws (so no duplicate keys): frame each run of events accepted
-            # with no unknown fields with one join; only the event that ends it is slow.
+        if unique_keys:
+            # No duplicate keys to look for: frame each run of events accepted with no
+            # unknown fields with one join; only the event that ends it is slow.
             j = run(events, raws, limit, i)
             if j > i:
                 bronze.append(head_known + sep.join(raws if j - i == n else raws[i:j]) + b"}\n")
@@ -119,12 +119,12 @@ def process(
                 i = j
         event = events[i]
         raw = raws[i]
-        # `run` already said "not sure" about a canonical event: straight to the verdict.
-        sure = not canonical and accept(event, len(raw), limit)
+        # `run` already said "not sure" about this event: straight to the verdict.
+        sure = not unique_keys and accept(event, len(raw), limit)
         verdict = () if sure else check(event, len(raw), now)
         pos = positions[i] if positions is not None else i
         i += 1
-        if not canonical and type(verdict) is tuple and raw != orjson.dumps(event):
+        if not unique_keys and type(verdict) is tuple and raw != orjson.dumps(event):
             dup = duplicate_key_pointer(raw)
             if dup is not None:
                 verdict = Rejection(

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from lakehouse.errors import SchemaRegistryError
 
 SUPPORTED_KEYWORDS = frozenset(
@@ -375,6 +377,15 @@ _TYPE_BITS = {
 }
 
 
+def decoded_key(key: str) -> str:
+    """`key` as the str object orjson gives decoded objects: orjson caches short keys and
+    hands out the same object each time, so the compiled path's dict lookups in decoded
+    events match by identity instead of comparing strings (~10% of its time). Should
+    the cache hand out another object, a lookup only compares the strings again."""
+    decoded = orjson.loads(orjson.dumps({key: 0}))
+    return next(iter(decoded))
+
+
 def node_spec(schema: Any, where: str = "schema") -> Any:
     """The tuple tree `_accept.c` builds its validator from: the same subset and the
     same semantics as `compile_schema` (tests check both against `jsonschema`).
@@ -407,7 +418,7 @@ def node_spec(schema: Any, where: str = "schema") -> Any:
             else:
                 json_enums.append(values)
     props = tuple(
-        (k, node_spec(v, f"{where}/properties/{k}"))
+        (decoded_key(k), node_spec(v, f"{where}/properties/{k}"))
         for k, v in schema.get("properties", {}).items()
     )
     cond = None
@@ -423,7 +434,7 @@ def node_spec(schema: Any, where: str = "schema") -> Any:
         tuple(json_enums) or None,
         schema.get("minimum"),
         schema.get("maximum"),
-        tuple(schema.get("required", ())),
+        tuple(decoded_key(k) for k in schema.get("required", ())),
         props,
         node_spec(schema["items"], f"{where}/items") if "items" in schema else None,
         cond,

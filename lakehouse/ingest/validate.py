@@ -27,14 +27,15 @@ from lakehouse.ingest.schema_compile import (
     _invalid_expr,
     _json_equal_in,
     compile_schema,
+    decoded_key,
     node_spec,
 )
-from lakehouse.privacy.pii import has_pii, pii_kind
+from lakehouse.privacy.pii import PII_TRIGGERS, has_pii, pii_kind
 
 try:  # built by `pip install -e .`; without it the generated Python gives the same answers
     from lakehouse.ingest import _accept as _native
 
-    if _native.ABI_VERSION != 1:  # a stale build of an older _accept.c
+    if _native.ABI_VERSION != 2:  # a stale build of an older _accept.c
         _native = None  # type: ignore[assignment]
 except ImportError:
     _native = None  # type: ignore[assignment]
@@ -171,8 +172,9 @@ class Validator:
         env_spec = node_spec(env.schema, env.key)
         payloads = {k: node_spec(c.schema, c.key) for k, c in self._contracts.items()}
         return _native.Accept(
-            env_spec, payloads, int(self._max_event_bytes), IDENTIFIER_FIELDS, has_pii,
-            self._clean, _MEMO_MAX, _ts_within,
+            env_spec, payloads, int(self._max_event_bytes),
+            tuple(decoded_key(f) for f in IDENTIFIER_FIELDS), has_pii,
+            self._clean, _MEMO_MAX, _ts_within, PII_TRIGGERS,
         )  # fmt: skip
 
     def _compile_accept(self) -> Callable[[Any, int, float], bool]:

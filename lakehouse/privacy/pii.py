@@ -30,16 +30,22 @@ def pii_kind(text: str) -> str | None:
 ANY_PII_RE = re.compile(f"{EMAIL_RE.pattern}|{PHONE_RE.pattern}")
 
 
+# Every e-mail has '@' and every phone number PHONE_RE matches has '+' or a separator, so
+# text with none of these characters holds no PII (ingest's compiled accept path screens
+# identifiers with the same characters).
+PII_TRIGGERS = "@+ -.("
+_TRIGGER = re.compile("[" + re.escape(PII_TRIGGERS) + "]").search
+
+
 def has_pii(text: str) -> bool:
     """Cheaper yes/no for hot paths; `pii_kind` says which.
 
-    Every e-mail has '@' and every phone number we match has '+' or a separator, so
-    plain ids (letters, digits, '_') skip the regex — substring tests are C-speed,
-    a regex scan is microseconds.
+    Plain ids (letters, digits, '_') have no trigger character and skip the PII regex:
+    one character-class scan is C-speed, a regex scan is microseconds.
     """
-    if "@" in text or "+" in text or " " in text or "-" in text or "." in text or "(" in text:
-        return ANY_PII_RE.search(text) is not None
-    return False
+    if _TRIGGER(text) is None:
+        return False
+    return ANY_PII_RE.search(text) is not None
 
 
 def redact(text: str) -> str:

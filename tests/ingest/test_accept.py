@@ -142,8 +142,10 @@ def test_process_matches_check_for_mixed_batches(v: Validator) -> None:
     ]
     rejected = [i for i, x in enumerate(verdicts) if type(x) is not tuple]
     assert rejected == [2, 3, 4, len(batch) - 4]  # PII, not an object, seq 0 twice
-    for canonical in (True, False):
-        out = process(v, batch, raws, now=NOW, batch_id="bat_x", origin="t", canonical=canonical)
+    for unique_keys in (True, False):
+        out = process(
+            v, batch, raws, now=NOW, batch_id="bat_x", origin="t", unique_keys=unique_keys
+        )
         assert out.accepted == len(lines)
         assert b"".join(out.bronze) == b"".join(lines)
         assert [r["index"] for r in out.rejected] == rejected

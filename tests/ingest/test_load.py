@@ -35,6 +35,21 @@ def test_load_lands_valid_lines_and_dead_letters_the_rest(
     assert all(d["origin"] == str(src) for d in dead)
 
 
+def test_load_rejects_a_repeated_key_and_keeps_spaced_lines_byte_for_byte(
+    settings: Settings, make_events, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    good = make_events(3)
+    spaced = orjson.dumps(good[1]).replace(b'","', b'" , "')  # valid, not orjson's bytes
+    twice = orjson.dumps(good[2])[:-1] + b',"event_id":"evt_01JBQ2Z8X4K9M3N5P7R8S0T1V2"}'
+    src = tmp_path / "events.ndjson"
+    src.write_bytes(b"\n".join([orjson.dumps(good[0]), spaced, twice]) + b"\n")
+    result = load_files(settings, [src])
+    assert (result.accepted, result.rejected) == (2, 1)
+    assert [raw_event(x) for x in bronze_lines(settings.home)] == [orjson.dumps(good[0]), spaced]
+    (dead,) = dlq_records(settings.home)
+    assert (dead["index"], dead["reason"], dead["pointer"]) == (3, "schema_violation", "/event_id")
+
+
 def test_load_cli_prints_the_contract_line(settings: Settings, make_events, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "e.ndjson"
     src.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in make_events(10)) + b"not json\n")

@@ -1,0 +1,3 @@
+from typing import Any
+
+def split(body: bytes, doc: Any, /) -> tuple[list[bytes], bool] | None: ...
