@@ -21,7 +21,8 @@ typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int efd;      /* eventfd the loop reads; -1 once closed */
-    int pending;  /* dup'd fd to fsync, -1 = none */
+    int pending;  /* dup'd fd to sync, -1 = none */
+    int datasync; /* fdatasync (the file did not grow) instead of fsync */
     int busy;     /* a request was started and not yet collected */
     int done;     /* the thread finished the request */
     int result;   /* errno of the fsync, 0 = durable */
@@ -35,10 +36,10 @@ static void *syncer_main(void *arg) {
     for (;;) {
         while (s->pending < 0 && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
         if (s->pending < 0) break; /* stop, nothing left to do */
-        int fd = s->pending;
+        int fd = s->pending, datasync = s->datasync;
         s->pending = -1;
         pthread_mutex_unlock(&s->mu);
-        int err = fsync(fd) == 0 ? 0 : errno;
+        int err = (datasync ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : errno;
         close(fd);
         pthread_mutex_lock(&s->mu);
         s->result = err;
@@ -100,10 +101,10 @@ static void Syncer_dealloc(Syncer *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *Syncer_start(Syncer *self, PyObject *arg) {
-    long fd = PyLong_AsLong(arg);
-    if (fd == -1 && PyErr_Occurred()) return NULL;
-    if (fd < 0 || fd > INT_MAX) {
+static PyObject *Syncer_start(Syncer *self, PyObject *args) {
+    int fd, datasync = 0;
+    if (!PyArg_ParseTuple(args, "i|p", &fd, &datasync)) return NULL;
+    if (fd < 0) {
         PyErr_SetString(PyExc_ValueError, "not a file descriptor");
         return NULL;
     }
@@ -112,10 +113,11 @@ static PyObject *Syncer_start(Syncer *self, PyObject *arg) {
         return NULL;
     }
     /* A dup, so that sealing (closing) the file meanwhile cannot hand the number to another file. */
-    int dup_fd = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup_fd < 0) return PyErr_SetFromErrno(PyExc_OSError);
     pthread_mutex_lock(&self->mu);
     self->pending = dup_fd;
+    self->datasync = datasync;
     self->done = 0;
     self->busy = 1;
     pthread_cond_signal(&self->cv);
@@ -152,7 +154,8 @@ static PyObject *Syncer_close(Syncer *self, PyObject *unused) {
 }
 
 static PyMethodDef Syncer_methods[] = {
-    {"start", (PyCFunction)Syncer_start, METH_O, "start(fd): fsync a dup of fd on the syncer thread."},
+    {"start", (PyCFunction)Syncer_start, METH_VARARGS,
+     "start(fd, datasync=False): fsync (or fdatasync) a dup of fd on the syncer thread."},
     {"collect", (PyCFunction)Syncer_collect, METH_NOARGS,
      "collect() -> None while the fsync runs, else its errno (0 = durable)."},
     {"fileno", (PyCFunction)Syncer_fileno, METH_NOARGS, "The eventfd that becomes readable when done."},

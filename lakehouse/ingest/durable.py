@@ -8,7 +8,8 @@ round; a round starts as soon as the previous one finished, so there is at most 
 fsync in flight per file and every acknowledged line was written before the fsync that
 covers it began.
 
-Off the loop means a native thread (`_syncer.c`) that fsyncs a dup of the file and
+Off the loop means a native thread (`_syncer.c`) that syncs a dup of the file (an
+fdatasync unless the file grew, see logfile.py) and
 signals an eventfd the loop watches: it never needs the GIL, so a finished fsync does
 not wait for the busy loop to hand it over, and no Python future crosses threads. When
 the extension is not built, a Python thread pool does the fsync, and workers lower the
@@ -79,15 +80,17 @@ class GroupCommitLog:
             done = loop.run_in_executor(_POOL, self.log.sync)
             done.add_done_callback(lambda f: self._finish(f.exception()))
             return
-        fd = self.log.fileno()
-        if fd is None:  # sealed since these writes: the seal's fsync made them durable
+        target = self.log.begin_sync()
+        if target is None:  # sealed since these writes: the seal's fsync made them durable
             return self._finish(None)
+        fd, grown = target
         if self._syncer is None:
             self._syncer, self._loop = Syncer(), loop
             loop.add_reader(self._syncer.fileno(), self._synced)
         try:
-            self._syncer.start(fd)
+            self._syncer.start(fd, not grown)
         except OSError as exc:  # no descriptor left for the dup
+            self.log.sync_failed()
             self._finish(IngestError(os_message(exc, self.log.root)))
 
     def _synced(self) -> None:
@@ -96,6 +99,8 @@ class GroupCommitLog:
         if err is None:  # not finished yet (a stale wake-up)
             return
         exc = OSError(err, os.strerror(err)) if err else None
+        if exc is not None:
+            self.log.sync_failed()
         self._finish(IngestError(os_message(exc, self.log.root)) if exc else None)
 
     def _finish(self, exc: BaseException | None) -> None:

@@ -1,7 +1,11 @@
 """Append-only NDJSON logs that become immutable files: the storage of Bronze and the DLQ.
 
 A writer appends to a private part file under `_inflight/` (flock-ed while open).
-Data is acknowledged only after fsync. A part is *sealed* when the arrival hour
+Data is acknowledged only after fsync. The part is zero-filled ahead of the writes
+(`RESERVE_BYTES` at a time), so most syncs overwrite blocks that exist at a size that
+is already durable: an fdatasync, which skips the inode write. On this ext4 that is
+~100 µs and ~45 µs of CPU instead of fsync's ~165 µs and ~75 µs, and ingest makes
+thousands a second. Only a sync after the file grew is a full fsync. A part is *sealed* when the arrival hour
 changes, it reaches `roll_bytes`, or it is `roll_seconds` old: fsync, chmod 0444,
 a checksum manifest entry in `_manifest/`, then an atomic rename into
 `event_dt=YYYY-MM-DD/hour=HH/<prefix>-<ulid>.ndjson` — so a visible file is always
@@ -9,7 +13,8 @@ complete (LAKE-1) and never modified afterwards.
 
 After a crash, `recover()` seals every part that no live process holds, dropping
 only a torn last line (which was never acknowledged: acks follow a full write and
-an fsync).
+an fsync) and the zeroed reserve after it (JSON lines hold no NUL byte or newline
+there, so everything after the last newline is tail).
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from lakehouse.ids import new_ulid
 
 INFLIGHT = "_inflight"
 MANIFEST = "_manifest"
+# Zeroed ahead of the writes. Real zeros, not fallocate: writing into fallocated
+# (unwritten) extents converts them, a metadata change that fdatasync must write too.
+RESERVE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,8 @@ class AppendLog:
         self._hour = -1
         self._opened_at = 0.0
         self._size = 0
+        self._reserved = 0  # file size: written data, then zeros
+        self._grown = False  # the size changed since the last sync: it must be a full fsync
         self._lines = 0
         self._sha = hashlib.sha256()
         self.sealed: list[SealedFile] = []
@@ -98,7 +108,7 @@ class AppendLog:
         self._hour = hour_key
         part = self.root / INFLIGHT / f"{self.prefix}-{self._ulid}-{hour_key}.ndjson.part"
         try:
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError as exc:  # e.g. no inode left on a full filesystem
             raise IngestError(os_message(exc, self.root)) from exc
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -106,6 +116,8 @@ class AppendLog:
         self._fd = fd
         self._opened_at = now
         self._size = 0
+        self._reserved = 0
+        self._grown = True
         self._lines = 0
         self._sha = hashlib.sha256()
 
@@ -121,31 +133,54 @@ class AppendLog:
         if self._fd is None:
             self._open(hour_key, at)
         assert self._fd is not None
+        end = self._size + len(data)
         try:
-            written = os.write(self._fd, data)
-            while written < len(data):  # regular files rarely write short, but never assume
-                written += os.write(self._fd, data[written:])
+            if end > self._reserved:
+                self._reserve(end)
+            _pwrite_all(self._fd, data, self._size)
         except OSError as exc:
             # Leave no torn line behind: cut the file back to the last whole write.
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, self._size)
+            with self._lock:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._size)
+                self._reserved = self._size
+                self._grown = True
             raise IngestError(os_message(exc, self.root)) from exc
-        self._size += len(data)
+        self._size = end
         self._lines += lines
         self._sha.update(data)
 
-    def fileno(self) -> int | None:
-        """The open part's descriptor (None when sealed): for an fsync on another thread,
-        which must use a dup of it, since sealing closes this one."""
-        return self._fd
+    def _reserve(self, end: int) -> None:
+        new = -(-end // RESERVE_BYTES) * RESERVE_BYTES
+        assert self._fd is not None
+        with self._lock:  # `_grown` is read and cleared by a sync on another thread
+            _pwrite_all(self._fd, bytes(new - self._reserved), self._reserved)
+            self._reserved = new
+            self._grown = True
+
+    def begin_sync(self) -> tuple[int, bool] | None:
+        """For a sync on another thread: the open part's descriptor (which it must dup,
+        since sealing closes this one) and whether the file grew since the last sync (a
+        full fsync) or not (fdatasync). None when sealed. Call `sync_failed` if it fails."""
+        if self._fd is None:
+            return None
+        with self._lock:
+            grown, self._grown = self._grown, False
+        return self._fd, grown
+
+    def sync_failed(self) -> None:
+        """A sync begun with `begin_sync` failed: the next one must be a full fsync."""
+        self._grown = True
 
     def sync(self) -> None:
         """Make everything written so far durable."""
         with self._lock:
             if self._fd is not None:
+                grown, self._grown = self._grown, False
                 try:
-                    os.fsync(self._fd)
+                    (os.fsync if grown else os.fdatasync)(self._fd)
                 except OSError as exc:
+                    self._grown = True
                     raise IngestError(os_message(exc, self.root)) from exc
 
     def roll_if_due(self, now: float) -> SealedFile | None:
@@ -172,6 +207,8 @@ class AppendLog:
                 self._fd = self._part = None
                 return None
             try:
+                os.ftruncate(fd, self._size)  # the sealed file is its lines, not the reserve
+                self._reserved, self._grown = self._size, True
                 os.fsync(fd)
                 sealed = _publish(self.root, part, self.prefix, self._ulid, self._hour,
                                   self._sha.hexdigest(), self._size, self._lines)  # fmt: skip
@@ -210,6 +247,12 @@ def _publish(
     _fsync_dir(part.parent)
     _fsync_dir(man.parent)
     return SealedFile(final, rel, sha, size, lines, sealed_at)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    written = os.pwrite(fd, data, offset)
+    while written < len(data):  # regular files rarely write short, but never assume
+        written += os.pwrite(fd, memoryview(data)[written:], offset + written)
 
 
 def os_message(exc: OSError, root: Path) -> str:

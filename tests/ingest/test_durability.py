@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from lakehouse.ingest.logfile import AppendLog, list_sealed, recover
+from lakehouse.ingest.logfile import RESERVE_BYTES, AppendLog, list_sealed, recover
 from tests.conftest import Server
 from tests.ingest.lakeread import bronze_lines, raw_event
 
@@ -94,7 +94,9 @@ def test_recovery_drops_only_a_torn_tail_and_seals(tmp_path: Path) -> None:
     log.write(b'{"a":1}\n{"a":2}\n', now, 2)
     log.sync()
     part = next((tmp_path / "_inflight").iterdir())
-    with open(part, "ab") as fh:  # a crash mid-write leaves half a line
+    assert part.stat().st_size == RESERVE_BYTES  # the lines, then the zeroed reserve
+    with open(part, "r+b") as fh:  # a crash mid-write leaves half a line where the next goes
+        fh.seek(16)
         fh.write(b'{"a":')
     os.close(log._fd)  # type: ignore[arg-type]  # the process "dies": its lock goes away
     log._fd = None
@@ -107,6 +109,26 @@ def test_recovery_drops_only_a_torn_tail_and_seals(tmp_path: Path) -> None:
     assert (sealed.lines, sealed.bytes) == (2, 16)
     assert list_sealed(tmp_path, verify=True) == [sealed]
     assert recover(tmp_path) == []  # idempotent
+
+
+def test_a_sync_is_a_full_fsync_only_after_the_file_grew(tmp_path: Path) -> None:
+    log = AppendLog(tmp_path, "evt")
+    now = 1_790_000_000.0
+    log.write(b'{"a":1}\n', now, 1)
+    part = next((tmp_path / "_inflight").iterdir())
+    assert log.begin_sync() == (log._fd, True)  # a new file: its size is not durable yet
+    assert log.begin_sync() == (log._fd, False)
+    log.write(b'{"a":2}\n', now, 1)  # inside the reserve: fdatasync is enough
+    assert log.begin_sync() == (log._fd, False)
+    big = b'{"b":"' + b"x" * RESERVE_BYTES + b'"}\n'
+    log.write(big, now, 1)  # past the reserve: the file grows by whole reserves
+    assert part.stat().st_size == 2 * RESERVE_BYTES
+    assert log.begin_sync() == (log._fd, True)
+    log.sync_failed()  # a failed sync is retried in full
+    assert log.begin_sync() == (log._fd, True)
+    (sealed,) = [log.seal()]
+    assert sealed is not None and sealed.path.read_bytes() == b'{"a":1}\n{"a":2}\n' + big
+    assert log.begin_sync() is None  # sealed: nothing left to sync
 
 
 def test_recovery_leaves_a_live_writers_file_alone(tmp_path: Path) -> None:
