@@ -226,8 +226,8 @@ _QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}|[+*?]")
 
 
 def _escape(src: str, i: int) -> tuple[frozenset[int], int] | None:
-    """The class of the escape at `src[i]` ("\\"), and where it ends; None outside the
-    subset (`\w`, `\s`, `\n`, …: not worth the edge cases)."""
+    r"""The class of the escape at `src[i]` (a backslash), and where it ends; None outside
+    the subset (`\w`, `\s`, `\n`, …: not worth their edge cases)."""
     if i + 1 >= len(src):
         return None
     c = ord(src[i + 1])
@@ -256,24 +256,28 @@ def _bracket(src: str, i: int) -> tuple[frozenset[int], int] | None:
         # `a-z`; a `-` first or last in the class is literal (re.compile has already
         # refused a reversed range or a range from `\d`).
         if i + 1 < len(src) and src[i] == "-" and src[i + 1] != "]" and len(cls) == 1:
-            hi = _escape(src, i + 1) if src[i + 1] == "\\" else (frozenset((ord(src[i + 1]),)), i + 2)
-            if hi is None or len(hi[0]) != 1 or not " " <= chr(min(hi[0])) <= "~":
+            end = (
+                _escape(src, i + 1)
+                if src[i + 1] == "\\"
+                else (frozenset((ord(src[i + 1]),)), i + 2)
+            )
+            if end is None or len(end[0]) != 1 or not " " <= chr(min(end[0])) <= "~":
                 return None
-            cls, i = frozenset(range(min(cls), min(hi[0]) + 1)), hi[1]
+            cls, i = frozenset(range(min(cls), min(end[0]) + 1)), end[1]
         members |= cls
     return (frozenset(members), i + 1) if i < len(src) else None
 
 
 def pattern_atoms(pattern: str) -> tuple[PatternAtom, ...] | None:
-    """`pattern` as atoms for the C matcher, or None when it is outside the subset:
-    `^`, then literal ASCII characters, escaped punctuation, `\\d` or `[...]` classes, each
+    r"""`pattern` as atoms for the C matcher, or None when it is outside the subset:
+    `^`, then literal ASCII characters, escaped punctuation, `\d` or `[...]` classes, each
     with an optional `{n}`, `{m,n}`, `{m,}`, `+`, `*` or `?`, then `$`.
 
     Greedy matching gives the regex's answer only when no variable-length atom could hand
     a character to what follows it, so a pattern is compiled only when each such atom's
     class is disjoint from every class that can come next (up to the next atom that must
-    match at least once). No class holds "\n", so the final "\n" that `$` allows is never
-    an atom's to take."""
+    match at least once). No class holds a newline, so the final one that `$` allows is
+    never an atom's to take; `re.compile` has already vetted the syntax."""
     if len(pattern) < 2 or pattern[0] != "^" or pattern[-1] != "$" or pattern[-2] == "\\":
         return None
     src, i = pattern[1:-1], 0
@@ -312,9 +316,7 @@ def pattern_atoms(pattern: str) -> tuple[PatternAtom, ...] | None:
                 return None
             if nlo > 0:
                 break
-    return tuple(
-        (sum(1 << c for c in cls).to_bytes(32, "little"), lo, hi) for cls, lo, hi in atoms
-    )
+    return tuple((sum(1 << c for c in cls).to_bytes(32, "little"), lo, hi) for cls, lo, hi in atoms)
 
 
 def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> None:
