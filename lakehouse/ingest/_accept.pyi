@@ -3,6 +3,8 @@ from typing import Any
 
 ABI_VERSION: int
 
+def pattern_match(atoms: tuple[tuple[bytes, int, int], ...], s: str, /) -> bool | None: ...
+
 class Accept:
     def __init__(
         self,

@@ -212,6 +212,113 @@ def _regex(pattern: str, where: str) -> re.Pattern[str]:
         raise SchemaRegistryError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
 
 
+# -- patterns the C accept path matches without `re` ---------------------------------
+# A compiled pattern is a tuple of atoms (class, min, max): `class` is 32 bytes, bit c
+# set when the ASCII character c belongs; max -1 is unbounded. `_accept.c` matches the
+# atoms greedily, left to right, against the whole string (bar one final "\n", which `$`
+# allows), deciding ASCII strings only.
+PatternAtom = tuple[bytes, int, int]
+
+_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+_PUNCT = frozenset(map(ord, "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"))
+_META = frozenset(map(ord, ".^$*+?{}[]\\|()"))
+_QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}|[+*?]")
+
+
+def _escape(src: str, i: int) -> tuple[frozenset[int], int] | None:
+    r"""The class of the escape at `src[i]` (a backslash), and where it ends; None outside
+    the subset (`\w`, `\s`, `\n`, …: not worth their edge cases)."""
+    if i + 1 >= len(src):
+        return None
+    c = ord(src[i + 1])
+    if src[i + 1] == "d":
+        return _DIGITS, i + 2
+    return (frozenset((c,)), i + 2) if c in _PUNCT else None
+
+
+def _bracket(src: str, i: int) -> tuple[frozenset[int], int] | None:
+    """The class of `[...]` starting at `src[i]`, and where it ends; None for a negated
+    class, a leading `]`, a nested `[` or a member outside printable ASCII."""
+    i += 1
+    if i >= len(src) or src[i] in "^]":
+        return None
+    members: set[int] = set()
+    while i < len(src) and src[i] != "]":
+        if src[i] == "\\":
+            esc = _escape(src, i)
+            if esc is None:
+                return None
+            cls, i = esc
+        elif src[i] == "[" or not " " <= src[i] <= "~":
+            return None
+        else:
+            cls, i = frozenset((ord(src[i]),)), i + 1
+        # `a-z`; a `-` first or last in the class is literal (re.compile has already
+        # refused a reversed range or a range from `\d`).
+        if i + 1 < len(src) and src[i] == "-" and src[i + 1] != "]" and len(cls) == 1:
+            end = (
+                _escape(src, i + 1)
+                if src[i + 1] == "\\"
+                else (frozenset((ord(src[i + 1]),)), i + 2)
+            )
+            if end is None or len(end[0]) != 1 or not " " <= chr(min(end[0])) <= "~":
+                return None
+            cls, i = frozenset(range(min(cls), min(end[0]) + 1)), end[1]
+        members |= cls
+    return (frozenset(members), i + 1) if i < len(src) else None
+
+
+def pattern_atoms(pattern: str) -> tuple[PatternAtom, ...] | None:
+    r"""`pattern` as atoms for the C matcher, or None when it is outside the subset:
+    `^`, then literal ASCII characters, escaped punctuation, `\d` or `[...]` classes, each
+    with an optional `{n}`, `{m,n}`, `{m,}`, `+`, `*` or `?`, then `$`.
+
+    Greedy matching gives the regex's answer only when no variable-length atom could hand
+    a character to what follows it, so a pattern is compiled only when each such atom's
+    class is disjoint from every class that can come next (up to the next atom that must
+    match at least once). No class holds a newline, so the final one that `$` allows is
+    never an atom's to take; `re.compile` has already vetted the syntax."""
+    if len(pattern) < 2 or pattern[0] != "^" or pattern[-1] != "$" or pattern[-2] == "\\":
+        return None
+    src, i = pattern[1:-1], 0
+    atoms: list[tuple[frozenset[int], int, int]] = []
+    while i < len(src):
+        if src[i] == "\\":
+            got = _escape(src, i)
+        elif src[i] == "[":
+            got = _bracket(src, i)
+        elif " " <= src[i] <= "~" and ord(src[i]) not in _META:
+            got = frozenset((ord(src[i]),)), i + 1
+        else:
+            return None
+        if got is None:
+            return None
+        cls, i = got
+        lo, hi = 1, 1
+        q = _QUANT.match(src, i)
+        if q is not None:
+            i = q.end()
+            if q[0] in "+*?":
+                lo, hi = {"+": (1, -1), "*": (0, -1), "?": (0, 1)}[q[0]]
+            else:
+                lo = int(q[1])
+                hi = lo if q[2] is None else (int(q[3]) if q[3] else -1)
+                if -1 < hi < lo:  # re.compile refuses it; never reached from node_spec
+                    return None
+            if i < len(src) and src[i] in "?+{":  # lazy, possessive or a second quantifier
+                return None
+        atoms.append((cls, lo, hi))
+    for k, (cls, lo, hi) in enumerate(atoms):
+        if lo == hi:
+            continue
+        for nxt, nlo, _ in atoms[k + 1 :]:
+            if cls & nxt:
+                return None
+            if nlo > 0:
+                break
+    return tuple((sum(1 << c for c in cls).to_bytes(32, "little"), lo, hi) for cls, lo, hi in atoms)
+
+
 def _emit_node(em: _Emitter, schema: Any, var: str, depth: int, where: str) -> None:
     """Emit statements that `return False` when `var` violates `schema`."""
     if schema is True:
@@ -392,12 +499,13 @@ def node_spec(schema: Any, where: str = "schema") -> Any:
 
     None stands for the schema `true`; otherwise (never, type bits, minLength, maxLength,
     pattern search, string enums, other enums, minimum, maximum, required, properties,
-    items, (if,) or None, then, else).
+    items, (if,) or None, then, else, pattern atoms): the atoms (`pattern_atoms`) let C
+    match ASCII strings without `re`; None keeps the pattern's search for every string.
     """
     if schema is True:
         return None
     if schema is False:
-        return (True, 0, -1, -1, None, None, None, None, None, (), (), None, None, None, None)
+        return (True, 0, -1, -1, None, None, None, None, None, (), (), None, None, None, None, None)
     if not isinstance(schema, dict):
         raise SchemaRegistryError(f"{where}: a schema must be an object or a boolean.")
     _check_keywords(schema, where)
@@ -440,4 +548,5 @@ def node_spec(schema: Any, where: str = "schema") -> Any:
         cond,
         node_spec(schema.get("then", True), f"{where}/then") if cond else None,
         node_spec(schema.get("else", True), f"{where}/else") if cond else None,
+        pattern_atoms(schema["pattern"]) if "pattern" in schema else None,
     )

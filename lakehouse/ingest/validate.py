@@ -35,7 +35,7 @@ from lakehouse.privacy.pii import PII_TRIGGERS, has_pii, pii_kind
 try:  # built by `pip install -e .`; without it the generated Python gives the same answers
     from lakehouse.ingest import _accept as _native
 
-    if _native.ABI_VERSION != 2:  # a stale build of an older _accept.c
+    if _native.ABI_VERSION != 3:  # a stale build of an older _accept.c
         _native = None  # type: ignore[assignment]
 except ImportError:
     _native = None  # type: ignore[assignment]
