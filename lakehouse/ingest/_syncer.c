@@ -23,6 +23,7 @@ typedef struct {
     int efd;      /* eventfd the loop reads; -1 once closed */
     int pending;  /* dup'd fd to sync, -1 = none */
     int datasync; /* fdatasync (the file did not grow) instead of fsync */
+    off_t drop;   /* once durable, drop the cached pages before this offset */
     int busy;     /* a request was started and not yet collected */
     int done;     /* the thread finished the request */
     int result;   /* errno of the fsync, 0 = durable */
@@ -37,9 +38,12 @@ static void *syncer_main(void *arg) {
         while (s->pending < 0 && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
         if (s->pending < 0) break; /* stop, nothing left to do */
         int fd = s->pending, datasync = s->datasync;
+        off_t drop = s->drop;
         s->pending = -1;
         pthread_mutex_unlock(&s->mu);
         int err = (datasync ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : errno;
+        /* Clean now, and never read again by ingest: free them (see logfile.py). */
+        if (err == 0 && drop > 0) (void)posix_fadvise(fd, 0, drop, POSIX_FADV_DONTNEED);
         close(fd);
         pthread_mutex_lock(&s->mu);
         s->result = err;
@@ -103,7 +107,8 @@ static void Syncer_dealloc(Syncer *self) {
 
 static PyObject *Syncer_start(Syncer *self, PyObject *args) {
     int fd, datasync = 0;
-    if (!PyArg_ParseTuple(args, "i|p", &fd, &datasync)) return NULL;
+    long long drop = 0;
+    if (!PyArg_ParseTuple(args, "i|pL", &fd, &datasync, &drop)) return NULL;
     if (fd < 0) {
         PyErr_SetString(PyExc_ValueError, "not a file descriptor");
         return NULL;
@@ -118,6 +123,7 @@ static PyObject *Syncer_start(Syncer *self, PyObject *args) {
     pthread_mutex_lock(&self->mu);
     self->pending = dup_fd;
     self->datasync = datasync;
+    self->drop = (off_t)drop;
     self->done = 0;
     self->busy = 1;
     pthread_cond_signal(&self->cv);
@@ -155,7 +161,8 @@ static PyObject *Syncer_close(Syncer *self, PyObject *unused) {
 
 static PyMethodDef Syncer_methods[] = {
     {"start", (PyCFunction)Syncer_start, METH_VARARGS,
-     "start(fd, datasync=False): fsync (or fdatasync) a dup of fd on the syncer thread."},
+     "start(fd, datasync=False, drop=0): fsync (or fdatasync) a dup of fd on the syncer\n"
+     "thread, then drop its cached pages before offset `drop`."},
     {"collect", (PyCFunction)Syncer_collect, METH_NOARGS,
      "collect() -> None while the fsync runs, else its errno (0 = durable)."},
     {"fileno", (PyCFunction)Syncer_fileno, METH_NOARGS, "The eventfd that becomes readable when done."},

@@ -83,12 +83,12 @@ class GroupCommitLog:
         target = self.log.begin_sync()
         if target is None:  # sealed since these writes: the seal's fsync made them durable
             return self._finish(None)
-        fd, grown = target
+        fd, grown, drop = target
         if self._syncer is None:
             self._syncer, self._loop = Syncer(), loop
             loop.add_reader(self._syncer.fileno(), self._synced)
         try:
-            self._syncer.start(fd, not grown)
+            self._syncer.start(fd, not grown, drop)
         except OSError as exc:  # no descriptor left for the dup
             self.log.sync_failed()
             self._finish(IngestError(os_message(exc, self.log.root)))

@@ -5,7 +5,12 @@ Data is acknowledged only after fsync. The part is zero-filled ahead of the writ
 (`RESERVE_BYTES` at a time), so most syncs overwrite blocks that exist at a size that
 is already durable: an fdatasync, which skips the inode write. On this ext4 that is
 ~100 µs and ~45 µs of CPU instead of fsync's ~165 µs and ~75 µs, and ingest makes
-thousands a second. Only a sync after the file grew is a full fsync. A part is *sealed* when the arrival hour
+thousands a second. Only a sync after the file grew is a full fsync.
+
+Once durable, a part's whole pages are dropped from the page cache
+(POSIX_FADV_DONTNEED, as PostgreSQL does for WAL): ingest never reads them again, and
+reusing freed pages made writing new ones ~10x cheaper on this VM (2.3 -> 0.2 ms per
+MiB), where a page never touched before costs a host fault. A part is *sealed* when the arrival hour
 changes, it reaches `roll_bytes`, or it is `roll_seconds` old: fsync, chmod 0444,
 a checksum manifest entry in `_manifest/`, then an atomic rename into
 `event_dt=YYYY-MM-DD/hour=HH/<prefix>-<ulid>.ndjson` — so a visible file is always
@@ -39,6 +44,7 @@ MANIFEST = "_manifest"
 # Zeroed ahead of the writes. Real zeros, not fallocate: writing into fallocated
 # (unwritten) extents converts them, a metadata change that fdatasync must write too.
 RESERVE_BYTES = 1 << 20
+_PAGE_MASK = os.sysconf("SC_PAGE_SIZE") - 1
 
 
 @dataclass(frozen=True)
@@ -158,15 +164,16 @@ class AppendLog:
             self._reserved = new
             self._grown = True
 
-    def begin_sync(self) -> tuple[int, bool] | None:
+    def begin_sync(self) -> tuple[int, bool, int] | None:
         """For a sync on another thread: the open part's descriptor (which it must dup,
-        since sealing closes this one) and whether the file grew since the last sync (a
-        full fsync) or not (fdatasync). None when sealed. Call `sync_failed` if it fails."""
+        since sealing closes this one), whether the file grew since the last sync (a full
+        fsync) or not (fdatasync), and the offset before which its cached pages may be
+        dropped once durable. None when sealed. Call `sync_failed` if it fails."""
         if self._fd is None:
             return None
         with self._lock:
             grown, self._grown = self._grown, False
-        return self._fd, grown
+        return self._fd, grown, self._size & ~_PAGE_MASK
 
     def sync_failed(self) -> None:
         """A sync begun with `begin_sync` failed: the next one must be a full fsync."""
@@ -182,6 +189,9 @@ class AppendLog:
                 except OSError as exc:
                     self._grown = True
                     raise IngestError(os_message(exc, self.root)) from exc
+                drop = self._size & ~_PAGE_MASK
+                if drop:
+                    os.posix_fadvise(self._fd, 0, drop, os.POSIX_FADV_DONTNEED)
 
     def roll_if_due(self, now: float) -> SealedFile | None:
         """Seal the open file when its hour has passed or it is older than `roll_seconds`."""
