@@ -5,7 +5,7 @@ identifiers) are warm from earlier events."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -169,3 +169,18 @@ def test_compiled_timestamps_match_the_calendar() -> None:
         for v in (_V, _PY):
             assert v.accept(ev, 500, at), ts
             assert not v.accept(ev, 500, at - 0.001), ts
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.floats(min_value=-1e10, max_value=1e10, allow_nan=False)
+    | st.integers(0, 4 * 10**15).map(lambda us: us / 1e6)
+)
+def test_received_at_is_what_datetime_formats(ts: float) -> None:
+    """The cached-second stamp equals datetime's own rendering, rounding included."""
+    assert iso_utc(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_received_at_rounds_into_the_next_second() -> None:
+    assert iso_utc(1_790_000_000.9999996) == "2026-09-21T14:13:21.000000Z"
+    assert iso_utc(1_790_000_000.25) == "2026-09-21T14:13:20.250000Z"

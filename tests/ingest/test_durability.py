@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -12,6 +13,7 @@ import httpx
 import orjson
 import pytest
 
+from lakehouse.ingest.durable import GroupCommitLog
 from lakehouse.ingest.logfile import RESERVE_BYTES, AppendLog, list_sealed, recover
 from tests.conftest import Server
 from tests.ingest.lakeread import bronze_lines, raw_event
@@ -164,3 +166,25 @@ def test_a_modified_sealed_file_fails_verification(tmp_path: Path) -> None:
     f.path.write_bytes(b'{"a":2}\n')
     with pytest.raises(Exception, match="checksum"):
         list_sealed(tmp_path, verify=True)
+
+
+def test_a_cancelled_request_does_not_cancel_its_round(tmp_path: Path) -> None:
+    """Shutdown may cancel one waiting request; the others in its fsync round still get
+    their acknowledgement, and the round's lines are all on disk."""
+
+    async def scenario() -> list[object]:
+        group = GroupCommitLog(AppendLog(tmp_path, "evt"))
+        first = asyncio.create_task(group.append(b'{"a":1}\n', 1_790_000_000.0, 1))
+        second = asyncio.create_task(group.append(b'{"a":2}\n', 1_790_000_000.0, 1))
+        await asyncio.sleep(0)  # both wrote and wait on the same round
+        first.cancel()
+        out = await asyncio.gather(first, second, return_exceptions=True)
+        group.close()
+        group.log.close()
+        return out
+
+    first, second = asyncio.run(scenario())
+    assert isinstance(first, asyncio.CancelledError)
+    assert second is None
+    (sealed,) = list_sealed(tmp_path, verify=True)
+    assert sealed.path.read_bytes() == b'{"a":1}\n{"a":2}\n'
