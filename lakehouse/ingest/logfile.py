@@ -43,7 +43,7 @@ INFLIGHT = "_inflight"
 MANIFEST = "_manifest"
 # Zeroed ahead of the writes. Real zeros, not fallocate: writing into fallocated
 # (unwritten) extents converts them, a metadata change that fdatasync must write too.
-RESERVE_BYTES = 1 << 20
+RESERVE_BYTES = 1 << 18
 _PAGE_MASK = os.sysconf("SC_PAGE_SIZE") - 1
 
 
