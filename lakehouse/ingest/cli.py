@@ -83,11 +83,19 @@ def serve(settings: Settings, host: str, port: int, workers: int, bench_bare: bo
     os.environ["LAKEHOUSE_HOME"] = str(s.home)  # workers rebuild settings from the environment
     if bench_bare:
         os.environ["LAKEHOUSE_BENCH_BARE"] = "1"
-    console.print(f"ingest listening on http://{host}:{port}/e (workers={workers}, home={s.home})")
-    uvicorn.run(
+    config = uvicorn.Config(
         "lakehouse.ingest.app:create_app", factory=True, host=host, port=port, workers=workers,
         http="httptools", loop="uvloop", lifespan="on", log_level="warning", access_log=False,
     )  # fmt: skip
+    if workers == 1:
+        console.print(f"ingest listening on http://{host}:{port}/e (workers=1, home={s.home})")
+        uvicorn.Server(config).run()
+        return
+    from lakehouse.ingest.workers import ReusePortWorkers
+
+    supervisor = ReusePortWorkers(config)
+    console.print(f"ingest listening on http://{host}:{port}/e (workers={workers}, home={s.home})")
+    supervisor.run()
 
 
 @click.command()
