@@ -87,15 +87,12 @@ def serve(settings: Settings, host: str, port: int, workers: int, bench_bare: bo
         "lakehouse.ingest.app:create_app", factory=True, host=host, port=port, workers=workers,
         http="httptools", loop="uvloop", lifespan="on", log_level="warning", access_log=False,
     )  # fmt: skip
-    if workers == 1:
-        console.print(f"ingest listening on http://{host}:{port}/e (workers=1, home={s.home})")
-        uvicorn.Server(config).run()
-        return
     from lakehouse.ingest.workers import ReusePortWorkers
 
-    supervisor = ReusePortWorkers(config)
+    # One worker binds its own socket; several each get one (a busy port fails here).
+    run = ReusePortWorkers(config).run if workers > 1 else uvicorn.Server(config).run
     console.print(f"ingest listening on http://{host}:{port}/e (workers={workers}, home={s.home})")
-    supervisor.run()
+    run()
 
 
 @click.command()

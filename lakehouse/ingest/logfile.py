@@ -172,8 +172,13 @@ class AppendLog:
         if self._fd is None:
             return None
         with self._lock:
-            grown, self._grown = self._grown, False
-        return self._fd, grown, self._size & ~_PAGE_MASK
+            return self._fd, *self._sync_plan()
+
+    def _sync_plan(self) -> tuple[bool, int]:
+        """(full fsync needed, drop cached pages before this offset) for a sync that
+        starts now; the caller holds `_lock`."""
+        grown, self._grown = self._grown, False
+        return grown, self._size & ~_PAGE_MASK
 
     def sync_failed(self) -> None:
         """A sync begun with `begin_sync` failed: the next one must be a full fsync."""
@@ -183,13 +188,12 @@ class AppendLog:
         """Make everything written so far durable."""
         with self._lock:
             if self._fd is not None:
-                grown, self._grown = self._grown, False
+                grown, drop = self._sync_plan()
                 try:
                     (os.fsync if grown else os.fdatasync)(self._fd)
                 except OSError as exc:
                     self._grown = True
                     raise IngestError(os_message(exc, self.root)) from exc
-                drop = self._size & ~_PAGE_MASK
                 if drop:
                     os.posix_fadvise(self._fd, 0, drop, os.POSIX_FADV_DONTNEED)
 

@@ -9,6 +9,7 @@ readable with any NDJSON reader and replayable with `lakehouse dlq replay`.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,10 @@ import orjson
 from lakehouse.ingest.body import duplicate_key_pointer
 from lakehouse.ingest.validate import Rejection, Validator
 
-_second: list[Any] = [None, ""]  # the last whole second formatted, and its text
+
+@functools.lru_cache(maxsize=1)
+def _second_text(sec: int) -> str:
+    return datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def iso_utc(ts: float) -> str:
@@ -36,9 +40,7 @@ def iso_utc(ts: float) -> str:
         sec, us = sec + 1, us - 1_000_000
     elif us < 0:  # before the epoch: modf keeps the sign
         sec, us = sec - 1, us + 1_000_000
-    if _second[0] != sec:
-        _second[:] = sec, datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-    return f"{_second[1]}{us:06d}Z"
+    return f"{_second_text(sec)}{us:06d}Z"
 
 
 @dataclass
