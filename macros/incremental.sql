@@ -95,3 +95,18 @@
 {% macro silver_loaded_watermark() -%}
   coalesce((select max(built.silver_loaded_at) from {{ this }} as built), cast('1970-01-01 00:00:00' as timestamp))
 {%- endmacro %}
+
+{#- For an identity-grain model (dim_identity, dim_exposure): the identities whose rows it
+    rebuilds, from `sessionized` (int_events_sessionized) rows rewritten since this model's
+    last build: their identity, and their anonymous id (its own identity before it logged
+    in, now perhaps without events). A re-stitch rewrites the whole timelines of the old
+    and the new identity, so every identity whose events changed is here. -#}
+{% macro identities_rewritten_since_built(sessionized) -%}
+    select changed.identity_id
+    from {{ sessionized }} as changed
+    where changed.identity_id is not null and {{ rewritten_since_built('changed') }}
+    union
+    select changed.anon_id
+    from {{ sessionized }} as changed
+    where changed.anon_id is not null and {{ rewritten_since_built('changed') }}
+{%- endmacro %}

@@ -211,8 +211,12 @@ def _build(
         if on_node is not None:
             on_node(node)
 
+    # A full refresh of the whole project rewrites every model: it starts from an empty
+    # file instead of a copy, so Gold holds no freed blocks (half a 10M-event Gold's file
+    # was free space, copied by every later build).
+    fresh = full_refresh and select is None and _excludes_only_tests(exclude)
     started = time.perf_counter()
-    with _build_lock(settings), _gold_workspace(settings) as gold_env:
+    with _build_lock(settings), _gold_workspace(settings, fresh) as gold_env:
         outcome = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
             raise PipelineError(_failure_message(result.failures))
@@ -394,7 +398,7 @@ def _common_args(settings: Settings) -> list[str]:
         "--target-path", str(target_path),
         "--log-path", str(log_path),
         "--log-level", "none",
-        "--log-level-file", "info",
+        "--log-level-file", os.environ.get("LAKEHOUSE_DBT_FILE_LOG", "info"),
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
     ]  # fmt: skip
@@ -430,9 +434,15 @@ def _build_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
+def _excludes_only_tests(exclude: str | None) -> bool:
+    tests = {"resource_type:test", "resource_type:unit_test"}
+    return all(token in tests for token in (exclude or "").split())
+
+
 @contextmanager
-def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
-    """Env for dbt whose DuckDB path is a working copy, swapped in on success."""
+def _gold_workspace(settings: Settings, fresh: bool = False) -> Iterator[dict[str, str]]:
+    """Env for dbt whose DuckDB path is a working copy, swapped in on success; `fresh`:
+    an empty file instead, given the tables dbt did not write (`lakehouse analyze`'s)."""
     if settings.target == "prod":
         yield {}
         return
@@ -441,7 +451,7 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
     work = gold.with_name(gold.name + ".building")
     for stale in (work, _wal(work)):
         stale.unlink(missing_ok=True)
-    if gold.exists():
+    if gold.exists() and not fresh:
         _clone_or_copy(gold, work)
         if _wal(gold).exists():  # written by a dbt run outside `lakehouse build`
             shutil.copyfile(_wal(gold), _wal(work))
@@ -452,6 +462,8 @@ def _gold_workspace(settings: Settings) -> Iterator[dict[str, str]]:
     finally:
         _close_duckdb()
         if ok:
+            if fresh and gold.exists():
+                _carry_tables(gold, work)
             _fold_wal(work)
             os.replace(work, gold)
             _wal(gold).unlink(missing_ok=True)  # already folded into the copy
@@ -473,6 +485,25 @@ def _clone_or_copy(src: Path, dst: Path) -> None:
         except OSError:
             pass
     shutil.copyfile(src, dst)
+
+
+def _carry_tables(old: Path, new: Path) -> None:
+    """Copy into `new` each table of `old` that `new` lacks (written outside dbt)."""
+    con = duckdb.connect(str(new))
+    try:
+        location = str(old).replace("'", "''")
+        con.execute(f"attach '{location}' as previous (read_only)")
+        listing = "select schema_name, table_name from duckdb_tables() where database_name = "
+        have = set(con.execute(listing + "current_database()").fetchall())
+        for schema, table in con.execute(listing + "'previous'").fetchall():
+            if (schema, table) in have:
+                continue
+            name = f'"{schema}"."{table}"'
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f"create table {name} as select * from previous.{name}")
+        con.execute("detach previous")
+    finally:
+        con.close()
 
 
 def _wal(path: Path) -> Path:

@@ -1,8 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='identity_id',
+        table_type='iceberg',
+        on_schema_change='fail',
+        post_hook=["delete from {{ this }} where n_events is null"]
+    )
+}}
+
 -- One row per stitched identity (ID-1, ID-2): a user (all their devices' anonymous ids
 -- folded in) or an anonymous id that never logged in, with its latest consent (PRIV-2).
-with sessionized as (
+-- Incremental: the identities with events rewritten since the last build are recomputed
+-- from all their events and replace their rows; one left without events (an anonymous id
+-- that logged in) comes out with NULL counts, and the post-hook deletes it.
+with
+
+{% if is_incremental() -%}
+rebuilt_identities as (
+
+    {{ identities_rewritten_since_built(ref('int_events_sessionized')) }}
+
+),
+{%- endif %}
+
+sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where identity_id in (select identity_id from rebuilt_identities)
+    {%- endif %}
 
 ),
 
@@ -42,6 +69,9 @@ linked as (
         count(*) as n_linked_anon_ids,
         min(linked_at) as first_linked_at
     from links
+    {%- if is_incremental() %}
+    where user_id in (select identity_id from rebuilt_identities)
+    {%- endif %}
     group by user_id
 
 ),
@@ -76,10 +106,20 @@ latest_consent as (
 
 ),
 
+identities as (
+
+    {% if is_incremental() -%}
+    select identity_id from rebuilt_identities
+    {%- else -%}
+    select identity_id from activity
+    {%- endif %}
+
+),
+
 final as (
 
     select
-        activity.identity_id,
+        identities.identity_id,
         activity.user_id,
         activity.user_id is null as is_anonymous,
         activity.first_seen_at,
@@ -91,10 +131,12 @@ final as (
         linked.first_linked_at,
         latest_consent.has_analytics_consent,
         latest_consent.has_marketing_consent,
-        latest_consent.consent_updated_at
-    from activity
-    left join linked on linked.user_id = activity.identity_id
-    left join latest_consent on latest_consent.identity_id = activity.identity_id
+        latest_consent.consent_updated_at,
+        {{ gold_built_at() }} as gold_built_at
+    from identities
+    left join activity on activity.identity_id = identities.identity_id
+    left join linked on linked.user_id = identities.identity_id
+    left join latest_consent on latest_consent.identity_id = identities.identity_id
 
 )
 

@@ -25,11 +25,25 @@
 
 {%- if is_incremental() %}
 {%- set from_dt = rebuilt_days_from(ref('fact_events')) %}
+{#- a session lasts at most the cap, so one reaching the rebuilt days began at most this
+    many days before them; a session on earlier days that is rebuilt belongs to a
+    re-stitched identity, whose events were all rewritten -#}
+{%- set reach_days = ((var('lakehouse__session_max_hours') | int) + 23) // 24 %}
+{%- set reach_from = "cast(" ~ dbt.dateadd('day', -reach_days, from_dt) ~ " as date)" %}
 {%- endif %}
 
 with events as (
 
+    {% if is_incremental() -%}
+    -- the only rows a rebuilt session can have: two legs, so each prunes on its own filter
     select * from {{ ref('fact_events') }}
+    where event_dt >= {{ reach_from }}
+    union all
+    select * from {{ ref('fact_events') }} as changed
+    where event_dt < {{ reach_from }} and {{ rewritten_since_built('changed') }}
+    {%- else -%}
+    select * from {{ ref('fact_events') }}
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key=['exp_id', 'identity_id'],
+        table_type='iceberg',
+        on_schema_change='fail',
+        post_hook=["delete from {{ this }} where n_exposure_events is null"]
+    )
+}}
+
 -- EXP-3: one row per experiment × identity, from its first exp.view. The identity is the
 -- analysis unit; metrics in fact_experiments count from first_exposed_at.
-with views as (
+-- Incremental: the identities with events rewritten since the last build are recomputed
+-- from all their exposures and replace their rows; an exposure row such an identity no
+-- longer has (an anonymous id that logged in) comes out as NULLs the post-hook deletes.
+with
+
+{% if is_incremental() -%}
+rebuilt_identities as (
+
+    {{ identities_rewritten_since_built(ref('int_events_sessionized')) }}
+
+),
+{%- endif %}
+
+views as (
 
     select * from {{ ref('stg_silver__experiment_events') }}
     where event_name = 'exp.view'
@@ -10,6 +34,9 @@ with views as (
 sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where identity_id in (select identity_id from rebuilt_identities)
+    {%- endif %}
 
 ),
 
@@ -56,7 +83,7 @@ firsts as (
 
 ),
 
-final as (
+exposed as (
 
     select
         firsts.exp_id,
@@ -73,6 +100,29 @@ final as (
     inner join per_identity
         on per_identity.exp_id = firsts.exp_id
         and per_identity.identity_id = firsts.identity_id
+
+),
+
+final as (
+
+    select exposed.*, {{ gold_built_at() }} as gold_built_at
+    from exposed
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        built.exp_id,
+        built.identity_id,
+        null, null, null, null, null, null, null, null,
+        {{ gold_built_at() }} as gold_built_at
+    from {{ this }} as built
+    where built.identity_id in (select identity_id from rebuilt_identities)
+      and not exists (
+          select 1 from exposed
+          where exposed.exp_id = built.exp_id and exposed.identity_id = built.identity_id
+      )
+    {%- endif %}
 
 )
 
