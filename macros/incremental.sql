@@ -11,14 +11,15 @@
   cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- The value of one-date query `sql`, run when the model runs (its upstream is built by
-    then), as a date literal: a constant bound lets DuckDB prune Silver's event_dt
-    partitions and Gold's row groups, where a scalar subquery would scan everything.
-    NULL (nothing to rebuild) selects nothing. A unit test's `this` is a CTE of its own
-    query, so there `sql` stays inline as a scalar subquery (same value). -#}
-{% macro date_literal_of(sql) -%}
+{#- The value of one-value query `sql` (a date or a timestamp: `type`), run when the model
+    runs (its upstream is built by then), as a literal: a constant bound lets DuckDB prune
+    Silver's event_dt partitions and Gold's row groups (zone maps), where a scalar subquery
+    would scan everything. NULL (nothing to rebuild) selects nothing. A unit test's `this`
+    is a CTE of its own query, so there `sql` stays inline as a scalar subquery (same
+    value). -#}
+{% macro literal_of(sql, type) -%}
   {%- if not execute -%}
-    {{ return('cast(null as date)') }}
+    {{ return('cast(null as ' ~ type ~ ')') }}
   {%- elif model.resource_type == 'unit_test' -%}
     {{ return('(' ~ sql ~ ')') }}
   {%- endif -%}
@@ -30,7 +31,11 @@
         the portability check reads holds the whole logic -#}
     {{ return('(' ~ sql ~ ')') }}
   {%- endif -%}
-  {{ return('cast(null as date)' if values[0] is none else "date '" ~ values[0] ~ "'") }}
+  {{ return('cast(null as ' ~ type ~ ')' if values[0] is none else type ~ " '" ~ values[0] ~ "'") }}
+{%- endmacro %}
+
+{% macro date_literal_of(sql) -%}
+  {{ return(literal_of(sql, 'date')) }}
 {%- endmacro %}
 
 {#- First event_dt a model downstream of `upstream` (an event_id-keyed incremental model)
@@ -52,9 +57,11 @@
   {{ return(date_literal_of(sql)) }}
 {%- endmacro %}
 
-{#- True for an upstream row (alias `alias`) rewritten since this model's last build. -#}
+{#- True for an upstream row (alias `alias`) rewritten since this model's last build; the
+    bound is a literal, so the scan reads only the row groups written since (a rebuild
+    appends its rows). -#}
 {% macro rewritten_since_built(alias) -%}
-  {{ alias }}.gold_built_at > (select max(done.gold_built_at) from {{ this }} as done)
+  {{ alias }}.gold_built_at > {{ literal_of('select max(done.gold_built_at) from ' ~ this ~ ' as done', 'timestamp') }}
 {%- endmacro %}
 
 {#- An event-grain model's input rows (`columns` of `source`): whole days from `from_dt`

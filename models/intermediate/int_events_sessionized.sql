@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_anon_user_pairs') }}
 {{
     config(
         materialized='incremental',
@@ -80,6 +81,16 @@ built as (
 
 ),
 
+-- Anonymous ids whose link may have changed: a link comes from the pairs, and a pair
+-- that is new or has a new earliest event was rewritten since this model's last build.
+relinked as (
+
+    select pairs.anon_id
+    from {{ ref('int_anon_user_pairs') }} as pairs
+    where {{ rewritten_since_built('pairs') }}
+
+),
+
 -- Identities whose timeline changed: both sides of every built event whose identity is
 -- now different (an anonymous id that logged in, or whose earliest login is now a
 -- different user). Their events are rebuilt on every day.
@@ -89,14 +100,14 @@ restitched as (
     from built as previous
     left join links on links.anon_id = previous.anon_id
     where previous.user_id is null
-      and previous.anon_id is not null
+      and previous.anon_id in (select anon_id from relinked)
       and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
     union
     select coalesce(links.user_id, previous.anon_id) as identity_id
     from built as previous
     left join links on links.anon_id = previous.anon_id
     where previous.user_id is null
-      and previous.anon_id is not null
+      and previous.anon_id in (select anon_id from relinked)
       and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
 
 ),
