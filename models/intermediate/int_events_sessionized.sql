@@ -75,12 +75,6 @@ with links as (
 
 {% if is_incremental() %}
 
-built as (
-
-    select * from {{ this }}
-
-),
-
 -- Anonymous ids whose link may have changed: a link comes from the pairs, and a pair
 -- that is new or has a new earliest event was rewritten since this model's last build.
 relinked as (
@@ -91,24 +85,28 @@ relinked as (
 
 ),
 
--- Identities whose timeline changed: both sides of every built event whose identity is
--- now different (an anonymous id that logged in, or whose earliest login is now a
--- different user). Their events are rebuilt on every day.
+-- Built events whose identity is now different: an anonymous id that logged in, or
+-- whose earliest login is now a different user. (`this` is named in each leg, not in one
+-- shared CTE, so each scan prunes on its own filter instead of DuckDB caching it whole.)
+restitched_events as (
+
+    select
+        previous.identity_id as old_identity_id,
+        coalesce(links.user_id, previous.anon_id) as new_identity_id
+    from {{ this }} as previous
+    left join links on links.anon_id = previous.anon_id
+    where previous.user_id is null
+      and previous.anon_id in (select anon_id from relinked)
+      and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
+
+),
+
+-- Identities whose timeline changed, both sides: their events are rebuilt on every day.
 restitched as (
 
-    select previous.identity_id
-    from built as previous
-    left join links on links.anon_id = previous.anon_id
-    where previous.user_id is null
-      and previous.anon_id in (select anon_id from relinked)
-      and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
+    select old_identity_id as identity_id from restitched_events
     union
-    select coalesce(links.user_id, previous.anon_id) as identity_id
-    from built as previous
-    left join links on links.anon_id = previous.anon_id
-    where previous.user_id is null
-      and previous.anon_id in (select anon_id from relinked)
-      and previous.identity_id <> coalesce(links.user_id, previous.anon_id)
+    select new_identity_id as identity_id from restitched_events
 
 ),
 
@@ -178,7 +176,7 @@ timelines as (
             row_number() over (
                 partition by identity_id order by event_at desc, event_id desc
             ) as recency
-        from built
+        from {{ this }} as built
         where session_id is not null
           and identity_id not in (select identity_id from restitched)
           and event_dt < {{ from_dt }}
