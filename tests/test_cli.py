@@ -11,7 +11,10 @@ from lakehouse.cli import main
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, f"`lakehouse {' '.join((*prefix, name))}` does not load"
         out.append((*prefix, name))
         if isinstance(cmd, click.Group):
             out.extend(_walk(cmd, (*prefix, name)))
@@ -32,7 +35,9 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     cmd: click.Command = main
     for part in path:
         assert isinstance(cmd, click.Group)
-        cmd = cmd.commands[part]
+        sub = cmd.get_command(click.Context(cmd), part)
+        assert sub is not None
+        cmd = sub
     assert cmd.help and len(cmd.help.strip()) > 20, (
         f"`lakehouse {' '.join(path)}` needs real help text"
     )

@@ -12,7 +12,6 @@ from click.testing import CliRunner, Result
 
 from lakehouse.cli import main
 from lakehouse.config import Settings, load_settings
-from lakehouse.transform.cli import build, query
 from lakehouse.transform.query import run_query
 from tests.dbt.scenario import scenario_rows
 from tests.dbt.silver_fixture import write_silver
@@ -21,10 +20,7 @@ Query = Callable[[str], list[tuple[Any, ...]]]
 
 
 def cli() -> click.Group:
-    """`lakehouse` with the Gold commands (registered here until the lead wires them)."""
-    for command in (build, query):
-        if command.name not in main.commands:
-            main.add_command(command)
+    """`lakehouse`, whose commands include build and query."""
     return main
 
 
