@@ -109,11 +109,12 @@
     in, now perhaps without events). A re-stitch rewrites the whole timelines of the old
     and the new identity, so every identity whose events changed is here. -#}
 {% macro identities_rewritten_since_built(sessionized) -%}
-    select changed.identity_id
-    from {{ sessionized }} as changed
-    where changed.identity_id is not null and {{ rewritten_since_built('changed') }}
+    with changed as (
+        select rewritten.identity_id, rewritten.anon_id
+        from {{ sessionized }} as rewritten
+        where {{ rewritten_since_built('rewritten') }}
+    )
+    select identity_id from changed where identity_id is not null
     union
-    select changed.anon_id
-    from {{ sessionized }} as changed
-    where changed.anon_id is not null and {{ rewritten_since_built('changed') }}
+    select anon_id from changed where anon_id is not null
 {%- endmacro %}

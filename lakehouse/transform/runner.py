@@ -28,6 +28,7 @@ from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
+from lakehouse.silver.transform import ident, q
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
@@ -491,15 +492,14 @@ def _carry_tables(old: Path, new: Path) -> None:
     """Copy into `new` each table of `old` that `new` lacks (written outside dbt)."""
     con = duckdb.connect(str(new))
     try:
-        location = str(old).replace("'", "''")
-        con.execute(f"attach '{location}' as previous (read_only)")
+        con.execute(f"attach {q(str(old))} as previous (read_only)")
         listing = "select schema_name, table_name from duckdb_tables() where database_name = "
         have = set(con.execute(listing + "current_database()").fetchall())
         for schema, table in con.execute(listing + "'previous'").fetchall():
             if (schema, table) in have:
                 continue
-            name = f'"{schema}"."{table}"'
-            con.execute(f'create schema if not exists "{schema}"')
+            name = f"{ident(schema)}.{ident(table)}"
+            con.execute(f"create schema if not exists {ident(schema)}")
             con.execute(f"create table {name} as select * from previous.{name}")
         con.execute("detach previous")
     finally:
