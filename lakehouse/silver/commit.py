@@ -10,17 +10,24 @@ atomic, so after a crash the batch either is in the table or is not.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.io.pyarrow import (
+    MetricModeTypes,
+    MetricsMode,
+    StatisticsCollector,
     compute_statistics_plan,
     data_file_statistics_from_parquet_metadata,
     parquet_path_to_id_mapping,
 )
 from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+from pyiceberg.schema import Schema
 from pyiceberg.table import Table
+from pyiceberg.table.metadata import TableMetadata
 
 from lakehouse.errors import PipelineError
+from lakehouse.silver.parquet import NO_STATISTICS
 from lakehouse.silver.storage import (
     Location,
     as_location,
@@ -42,6 +49,16 @@ def data_dir(table: Table) -> Location:
     return table_data_dir(table.location())
 
 
+def _statistics_plan(schema: Schema, meta: TableMetadata) -> dict[int, StatisticsCollector]:
+    """The table's metrics plan, minus the columns refine writes without Parquet
+    statistics (`NO_STATISTICS`): asked for, pyiceberg would warn once per file and column."""
+    none = MetricsMode(MetricModeTypes.NONE)
+    return {
+        fid: replace(col, mode=none) if col.column_name.split(".")[0] in NO_STATISTICS else col
+        for fid, col in compute_statistics_plan(schema, meta.properties).items()
+    }
+
+
 def _data_file(table: Table, path: Location) -> DataFile:
     """A DataFile (partition, counts, bounds) from a Parquet file's footer.
 
@@ -53,7 +70,7 @@ def _data_file(table: Table, path: Location) -> DataFile:
     parquet, size = footer(path)
     stats = data_file_statistics_from_parquet_metadata(
         parquet_metadata=parquet,
-        stats_columns=compute_statistics_plan(schema, meta.properties),
+        stats_columns=_statistics_plan(schema, meta),
         parquet_column_mapping=parquet_path_to_id_mapping(schema),
     )
     df = DataFile.from_args(

@@ -30,7 +30,7 @@ _ID = b"PARQUET:field_id"
 _NO_DICTIONARY = frozenset({"event_id", "event_ts", "_raw", "anon_id", "session_id", "device_id"})
 # Min/max of the whole event text or the payload map prune nothing (no query filters on
 # them) yet cost a sixth of the write; every other column keeps statistics for pruning.
-_NO_STATISTICS = frozenset({"_raw", "payload"})
+NO_STATISTICS = frozenset({"_raw", "payload"})
 # Iceberg `write.parquet.compression-codec` values → pyarrow's names.
 _CODECS = {"zstd": "zstd", "snappy": "snappy", "gzip": "gzip", "lz4": "lz4", "uncompressed": "none"}
 
@@ -101,7 +101,7 @@ def write_partitions(
             by_day.setdefault(value, []).append((table, chunk))
     assert target is not None
     dictionary = [f.name for f in target if f.name not in _NO_DICTIONARY]
-    statistics = [f.name for f in target if f.name not in _NO_STATISTICS]
+    statistics = [f.name for f in target if f.name not in NO_STATISTICS]
 
     def write(day: date) -> str:
         part = pa.concat_tables([table.take(rows) for table, rows in by_day[day]])

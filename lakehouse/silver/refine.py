@@ -24,8 +24,9 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -63,6 +64,8 @@ MAX_BATCH_FILES = 2000  # keeps the file list of one read_ndjson call reasonable
 # (of the n-th batch of the run), to prove crash safety with real kills.
 FAULT_ENV = "LAKEHOUSE_REFINE_FAULT"
 FAULT_POINTS = ("after-pending", "before-commit", "after-commit")
+# How long jemalloc keeps pages refine freed before returning them to the OS (see _arrow_pool).
+ARROW_DECAY_MS = 10_000
 NOTHING_IN_BRONZE = "nothing to refine; run `lakehouse load` or `lakehouse serve` first"
 
 Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, what is happening)
@@ -172,6 +175,28 @@ def _no_progress(_done: int, _total: int, _note: str) -> None:
     pass
 
 
+@contextmanager
+def _arrow_pool() -> Iterator[None]:
+    """pyarrow allocates from jemalloc, keeping freed pages for `ARROW_DECAY_MS`, while
+    refine runs. Every batch allocates and frees about as much memory as the one before;
+    pyarrow's default mimalloc hands freed pages back to the OS at once, so each batch
+    paid the kernel to fault in and zero them again (at 10M events: 27 of 95 CPU-seconds
+    in the kernel, against 13 with pages kept). A pyarrow built without jemalloc keeps
+    its pool."""
+    previous = pa.default_memory_pool()
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield
+        return
+    pa.jemalloc_set_decay_ms(ARROW_DECAY_MS)
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def existing_ids(refiner: BatchRefiner, table: Table, dates: Sequence[date]) -> pa.Table:
     """event_ids already in Silver in the `event_dt` partitions `dates`."""
     empty = pa.table({"event_id": pa.array([], pa.string())})
@@ -224,7 +249,8 @@ def refine(
                 return result
             runner = _Runner(s, reg, table, ledger, memory_limit)
             try:
-                runner.run(plan_batches(todo, batch_bytes), result, on_progress or _no_progress)
+                with _arrow_pool():
+                    runner.run(plan_batches(todo, batch_bytes), result, on_progress or _no_progress)
             finally:
                 runner.close()
         finally:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
@@ -228,6 +229,34 @@ def test_duckdb_reads_the_table_through_iceberg_scan(settings: Settings) -> None
         ).fetchone()
     assert (n, days) == (2, 2)
     assert len(rb_files(settings)) == 2  # one data file per event_dt
+
+
+def test_data_files_record_bounds_for_every_column_but_the_raw_text_and_payload(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    e = event(page_path="/b")
+    land(settings, [e, event(page_path="/a")])
+    with caplog.at_level("WARNING"):
+        refine(settings)
+    assert not [r for r in caplog.records if "statistics" in r.getMessage()]
+    table = load_events_table(settings)
+    (task,) = table.scan().plan_files()
+    schema = table.schema()
+    bounds = {schema.find_column_name(i) for i in task.file.lower_bounds}
+    assert {"event_id", "page_path", "event_dt"} <= bounds
+    assert not {"_raw", "payload.key", "payload.value"} & bounds
+    # value counts too: refine asks for none on the two columns it writes without statistics
+    assert task.file.value_counts[schema.find_field("page_path").field_id] == 2
+    assert schema.find_field("_raw").field_id not in task.file.value_counts
+    lower = task.file.lower_bounds[schema.find_field("page_path").field_id]
+    assert lower == b"/a"
+
+
+def test_refine_hands_back_pyarrows_memory_pool(settings: Settings) -> None:
+    before = pa.default_memory_pool().backend_name
+    land(settings, [event()])
+    assert refine(settings).rows_written == 1
+    assert pa.default_memory_pool().backend_name == before
 
 
 def test_empty_bronze_says_what_to_do(settings: Settings) -> None:
