@@ -8,6 +8,7 @@ import signal
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 import yaml
 
@@ -193,3 +194,18 @@ def test_a_refine_killed_before_its_commit_neither_loses_nor_doubles_hashes(
     result = refine(settings)
     assert result.recovered[0].endswith("redone") and result.rows_written == 2
     assert [r["event_id"] for r in _private_rows(settings)] == [ev["event_id"]]
+
+
+def test_a_number_after_an_escaped_newline_is_hashed_too(settings: Settings) -> None:
+    """Refine skips flagged rows whose text has no PII match. In the text of "call\\n+49…"
+    the number follows the letter n of the escape, which the phone pattern refuses; in the
+    decoded string it follows a newline. So a row with an escape is decoded and scanned."""
+    e = event(event_name="search.query",
+              payload={"query_id": "q_9", "query": f"call\n{PHONE}", "results_count": 1,
+                       "city": "Berlin"})  # fmt: skip
+    assert f"call\\n{PHONE}".encode() in orjson.dumps(e)  # the text holds the escape
+    land(settings, [e])
+    assert refine(settings).pii_hashed == 1
+    (row,) = _private_rows(settings)
+    assert (row["event_id"], row["found_in"]) == (e["event_id"], "payload")
+    assert row["phone_sha256"] == _sha(salt(settings), "+491701234567")
