@@ -13,6 +13,7 @@ from rich.progress import (
 )
 
 from lakehouse.config import Settings
+from lakehouse.silver import BATCH_MB
 
 console = Console(stderr=True)
 
@@ -20,7 +21,7 @@ console = Console(stderr=True)
 @click.command()
 @click.option(
     "--batch-mb",
-    default=256,
+    default=BATCH_MB,
     show_default=True,
     type=click.IntRange(1, 1 << 16),
     help="Bronze bytes refined per batch (one Iceberg commit each); bounds memory.",

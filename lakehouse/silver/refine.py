@@ -42,6 +42,7 @@ from lakehouse.ingest.registry import Registry, default_registry
 from lakehouse.observability.runlog import recorded
 from lakehouse.privacy import tombstones
 from lakehouse.privacy.idhash import salt
+from lakehouse.silver import BATCH_MB
 from lakehouse.silver.catalog import load_catalog
 from lakehouse.silver.commit import (
     batch_files,
@@ -58,7 +59,7 @@ from lakehouse.silver.storage import reader_path
 from lakehouse.silver.tables import EVENTS, ensure_events_table
 from lakehouse.silver.transform import BatchRefiner, Parsed, Selection, q
 
-DEFAULT_BATCH_BYTES = 256 << 20
+DEFAULT_BATCH_BYTES = BATCH_MB << 20
 MAX_BATCH_FILES = 2000  # keeps the file list of one read_ndjson call reasonable
 # Test hook: "<point>" or "<point>:<n>" makes the process SIGKILL itself at that point
 # (of the n-th batch of the run), to prove crash safety with real kills.
