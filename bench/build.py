@@ -295,7 +295,7 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     load_s, load_peak, load_out = _cli(home, "load", str(early))
     drop_page_cache(home / "bronze")  # as the floor's, below
     refine_wall, refine_peak, refine_out = _cli(home, "refine")
-    refine_s = refine_seconds(refine_out) or refine_wall
+    refine_s = refine_seconds(refine_out)
     console.print(f"build: {n_early:,} events of the earlier days refined")
     pipeline: list[Row] = []
     if lean:

@@ -74,14 +74,13 @@ class Context:
         return self._dataset
 
 
-def drop_page_cache(root: Path) -> int:
-    """Evict every file under `root` from the page cache (posix_fadvise DONTNEED); bytes.
+def drop_page_cache(root: Path) -> None:
+    """Evict every file under `root` from the page cache (posix_fadvise DONTNEED).
 
     Ingest drops Bronze pages once they are durable (`_syncer.c`), so refine reads Bronze
     from disk; a floor timed over the same files must start from the same cold cache, or
     it measures the cache rather than the engine. The files are clean (fsynced at seal),
     so the kernel can drop them."""
-    total = 0
     for path in root.rglob("*"):
         if path.is_file():
             fd = os.open(path, os.O_RDONLY)
@@ -89,8 +88,6 @@ def drop_page_cache(root: Path) -> int:
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
-            total += path.stat().st_size
-    return total
 
 
 def free_port() -> int:

@@ -57,10 +57,12 @@ def _bronze_lake(ctx: Context) -> Path:
     return home
 
 
-def refine_seconds(summary: str) -> float | None:
+def refine_seconds(summary: str) -> float:
     """The seconds `lakehouse refine` reports for itself (`seconds=…` in its summary)."""
     found = re.search(r"\bseconds=([0-9.]+)", summary)
-    return float(found.group(1)) if found else None
+    if found is None:  # a changed summary must not silently turn the row into wall time
+        raise RuntimeError(f"no seconds= in the refine summary: {summary!r}")
+    return float(found.group(1))
 
 
 def floor_copy(home: Path, out: Path) -> tuple[int, float]:
