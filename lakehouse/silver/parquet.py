@@ -10,7 +10,7 @@ columns by id, and `event_id` is written REQUIRED as the table declares it.
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -60,6 +60,7 @@ def write_partitions(
     prefix: str,
     codec: str = "zstd",
     threads: int = 2,
+    pool: Executor | None = None,
 ) -> list[str]:
     """Write the rows of `tables` (each with an optional keep-mask) as one file per
     event_dt: `data_dir/event_dt=<date>/<prefix>-<uuid>.parquet` (a local folder or an
@@ -67,6 +68,9 @@ def write_partitions(
 
     Rows are gathered per partition straight from the inputs, so no merged copy of
     the whole batch is ever built (only each partition's rows, one at a time per thread).
+    `pool` runs the partitions (else a pool of `threads` for this call): a caller writing
+    batch after batch passes the same threads each time, so pyarrow's allocator hands
+    each thread back the pages it freed, where new threads would fault in fresh ones.
     """
     compression = _CODECS.get(codec.lower(), "zstd")
     target: pa.Schema | None = None
@@ -115,5 +119,7 @@ def write_partitions(
             write_statistics=statistics,
         )
 
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    if pool is not None:
         return list(pool.map(write, sorted(by_day)))
+    with ThreadPoolExecutor(max_workers=threads) as own:
+        return list(own.map(write, sorted(by_day)))

@@ -22,7 +22,7 @@ them again. They are rare, and no per-event Python runs for the others.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -85,7 +85,14 @@ _DUCK_TYPES: tuple[tuple[type[IcebergType], str], ...] = (
     (TimestamptzType, "TIMESTAMPTZ"),
     (DateType, "DATE"),
 )
+# Rows per Arrow record batch of a parse. DuckDB grows each batch's buffers with glibc
+# realloc; kept under glibc's 32 MiB mmap ceiling (`_raw` is ~600 B a row), freed buffers
+# go back to the heap and the next batch reuses them, where bigger ones are unmapped and
+# every batch faulted its pages in afresh (at 10M events: 3.5M page faults against 2M).
+ARROW_BATCH_ROWS = 48 * 1024
 _KIND_DUCK = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
+# Kinds an envelope object's properties may share to be read as one MAP (`_as_maps`).
+_MAP_KINDS = {"boolean": "BOOLEAN", "string": "VARCHAR"}
 
 
 def q(text: str) -> str:
@@ -143,11 +150,13 @@ def _ts(expr: str) -> str:
     return f"coalesce(try_cast({expr} AS TIMESTAMPTZ), try_cast(upper({expr}) AS TIMESTAMPTZ))"
 
 
-def _field_expr(col: Column, typ: str, struct: str) -> str:
-    """SQL for `col` read from the parsed event `struct`."""
+def _field_expr(col: Column, typ: str, struct: str, maps: Collection[str] = ()) -> str:
+    """SQL for `col` read from the parsed event `struct` (`maps`: objects read as a MAP)."""
     src = f"{struct}.{ident(col.path[0])}"
     if col.kind == "map":
         return f"CAST({src} AS MAP(VARCHAR, VARCHAR))"
+    if len(col.path) == 2 and col.path[0] in maps:
+        return f"{src}[{q(col.path[1])}]"
     if len(col.path) > 1:
         path = q("$." + ".".join(json.dumps(p) for p in col.path[1:]))
         if col.kind == "string":
@@ -208,7 +217,7 @@ class BatchRefiner:
         self.schema = schema
         self.codec = codec
         self._by_name = {c.name: c for c in silver_columns(registry)}
-        self._structure = q(self._structure_json())
+        self._maps = self._as_maps()
         self.con = connect()
         self.con.execute(f"SET memory_limit = {q(memory_limit)}")
         self.con.execute(f"SET threads = {threads}")
@@ -223,6 +232,7 @@ class BatchRefiner:
         self._parse_pool = ThreadPoolExecutor(
             max_workers=max(1, parse_threads - 1), thread_name_prefix="refine-parse-part"
         )
+        self._write_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refine-write")
         for con in (self.con, *self._parse_cons):
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")  # it would print to stdout
@@ -232,32 +242,52 @@ class BatchRefiner:
 
     def close(self) -> None:
         self._parse_pool.shutdown(wait=True)
+        self._write_pool.shutdown(wait=True)
         for con in self._parse_cons:
             con.close()
         self.con.close()
 
     # -- SQL pieces --------------------------------------------------------------------
 
-    def _structure_json(self) -> str:
-        """json_transform structure: each envelope field read once; objects as JSON."""
+    def _as_maps(self) -> dict[str, str]:
+        """Envelope objects flattened into columns (consent) whose declared properties all
+        have one kind of `_MAP_KINDS` → that MAP type. json_transform reads such an object
+        straight into a MAP: one parse, where JSON text would be written out and parsed
+        again by every column and by the extra-key check (a sixth of the parse's CPU)."""
+        kinds: dict[str, set[str]] = {}
+        for col in self._by_name.values():
+            if len(col.path) == 2:
+                kinds.setdefault(col.path[0], set()).add(col.kind)
+        return {
+            top: f"MAP(VARCHAR, {_MAP_KINDS[k]})"
+            for top, ks in kinds.items()
+            if len(ks) == 1 and (k := next(iter(ks))) in _MAP_KINDS
+        }
+
+    def _structure(self, maps: Collection[str]) -> str:
+        """json_transform structure: each envelope field read once; objects as JSON, or
+        as a MAP for the objects in `maps`."""
         wanted: dict[str, str] = {}
         for col in self._by_name.values():
             if not col.path:
                 continue
             top = col.path[0]
-            if col.kind == "map":
+            if top in maps:
+                wanted[top] = self._maps[top]
+            elif col.kind == "map":
                 wanted[top] = "JSON"  # cast to a map after the duplicate-key check
             elif len(col.path) > 1 or col.kind == "json":
                 wanted[top] = "JSON"
             else:
                 wanted[top] = _KIND_DUCK.get(col.kind, "VARCHAR")
-        return json.dumps(wanted)
+        return q(json.dumps(wanted))
 
-    def _fix_condition(self, strict: bool = False) -> str:
+    def _fix_condition(self, maps: Collection[str], strict: bool = False) -> str:
         """SQL that is true when a row needs `EventCleaner` (see module doc).
 
         `strict` adds the duplicate-payload-key check (list functions are slow in DuckDB,
-        so it only runs when a batch failed on a duplicated key).
+        so it only runs when a batch failed on a duplicated key). Objects in `maps` were
+        read as a MAP, so their keys are the map's.
         """
         parts = ["len(unk) > 0"]
         if strict:
@@ -266,7 +296,8 @@ class BatchRefiner:
             )
         props = self.registry.envelope.schema.get("properties", {})
         for name, subs in sorted(object_fields(self.registry).items()):
-            col, keys = f"e.{ident(name)}", f"json_keys(e.{ident(name)})"
+            col = f"e.{ident(name)}"
+            keys = f"map_keys({col})" if name in maps else f"json_keys({col})"
             if (
                 set(props[name].get("required", [])) == subs
             ):  # all present: an extra key shows in the count
@@ -289,7 +320,7 @@ class BatchRefiner:
         )
         return "coalesce(" + " OR ".join(parts) + ", false)"
 
-    def _column_expr(self, field: NestedField) -> str:
+    def _column_expr(self, field: NestedField, maps: Collection[str]) -> str:
         """Expression for one table column over the parsed event `e` and the source row."""
         name = field.name
         typ = _duck_type(field.field_type)
@@ -300,7 +331,7 @@ class BatchRefiner:
         col = self._by_name.get(name)
         if col is None or not col.path:
             return f"CAST(NULL AS {typ})"  # a column the registry no longer declares
-        return _field_expr(col, typ, "e")
+        return _field_expr(col, typ, "e", maps)
 
     # -- the steps ---------------------------------------------------------------------
 
@@ -360,7 +391,7 @@ class BatchRefiner:
                             '_unknown_fields': 'VARCHAR[]', 'event': 'JSON'}})"""
         # A relation's Arrow result is built as rows are produced; `execute` would first
         # copy every chunk into a buffered result (~10% of the parse's CPU).
-        arrow = con.sql(self._select(source, loaded_at, strict)).to_arrow_table()
+        arrow = con.sql(self._select(source, loaded_at, strict)).to_arrow_table(ARROW_BATCH_ROWS)
         fix = arrow.column("__fix").combine_chunks()
         rows = arrow.drop_columns(["__fix"])
         fixed = self._fix_rows(rows.filter(fix), loaded_at, con) if pc.any(fix).as_py() else None
@@ -462,7 +493,9 @@ class BatchRefiner:
             tables.append((parsed.fixed, None if keep is None else keep.filter(fix)))
         # PRIV-2 last, after dedup and the tombstone check have read the ids.
         tables = [part for t, k in tables for part in split_consent_off(self.con, t, k)]
-        return write_partitions(tables, self.schema, data_dir, f"rb-{batch_id}", self.codec)
+        return write_partitions(
+            tables, self.schema, data_dir, f"rb-{batch_id}", self.codec, pool=self._write_pool
+        )
 
     def _select(self, source: str, loaded_at: datetime, strict: bool, rebuild: bool = False) -> str:
         """Silver rows plus a `__fix` flag from `source` rows of
@@ -471,17 +504,20 @@ class BatchRefiner:
         A `rebuild` of cleaned rows keeps the event_id (`kid`) and event_ts (`kts`) first
         parsed, so a row never moves to another id or partition than dedup saw.
         """
+        # A duplicated key in an object read as a MAP fails the batch like one in the
+        # payload; the strict re-parse reads every object as JSON text instead.
+        maps = () if strict else self._maps.keys()
         cols = []
         for f in self.schema.fields:
             expr = (
                 f"TIMESTAMPTZ {q(loaded_at.isoformat())}"
                 if f.name == _LOADED_AT
-                else self._column_expr(f)
+                else self._column_expr(f, maps)
             )
             cols.append(f"{expr} AS {ident(f.name)}")
-        fix = "false" if rebuild else self._fix_condition(strict)
+        fix = "false" if rebuild else self._fix_condition(maps, strict)
         return f"""
-            WITH parsed AS (SELECT *, json_transform(ev, {self._structure}) AS e FROM ({source})
+            WITH parsed AS (SELECT *, json_transform(ev, {self._structure(maps)}) AS e FROM ({source})
             ), checked AS (
                 SELECT * EXCLUDE (kid, kts), coalesce(kid, e.event_id) AS event_id,
                        coalesce(kts, {_ts("e.event_ts")}) AS event_ts, {fix} AS __fix

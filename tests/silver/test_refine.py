@@ -217,6 +217,23 @@ def test_duplicated_payload_key_takes_the_last_value(settings: Settings) -> None
     assert dict(row["payload"])["promo_id"] == "last"
 
 
+def test_duplicated_consent_key_takes_the_last_value(settings: Settings) -> None:
+    # consent is read as a MAP: the duplicated key shows in its key count (or fails the
+    # batch into the strict re-parse); either way the cleaner keeps the last value.
+    eid = "evt_01M466KHDGX0V62EJ7X678VBFM"
+    line = (
+        '{"event_id":"' + eid + '","event_name":"promo.impression","event_version":1,'
+        '"event_ts":"2026-10-05T14:03:11Z","source":"web","anon_id":"a1",'
+        '"consent":{"analytics":true,"marketing":true,"analytics":false},'
+        '"payload":{"promo_id":"p","slot":1,"is_sponsored":false}}'
+    ).encode()
+    land_bronze_lines(settings, [line])
+    assert refine(settings).rows_written == 1
+    (row,) = silver(settings)
+    assert (row["consent_analytics"], row["consent_marketing"]) == (False, True)
+    assert orjson.loads(row["_raw"])["consent"] == {"analytics": False, "marketing": True}
+
+
 def test_duckdb_reads_the_table_through_iceberg_scan(settings: Settings) -> None:
     assert current_metadata_location(settings) is None  # nothing refined yet
     land(settings, [event(), event(event_ts="2026-10-07T00:00:00Z")])
