@@ -53,7 +53,6 @@ from lakehouse.ingest.registry import Registry
 from lakehouse.ingest.validate import IDENTIFIER_FIELDS
 from lakehouse.silver.clean import EventCleaner
 from lakehouse.silver.consent import split_consent_off
-from lakehouse.silver.duck import connect
 from lakehouse.silver.parquet import write_partitions
 from lakehouse.silver.redact import PII_PREFILTER
 from lakehouse.silver.tables import Column, object_fields, silver_columns
@@ -228,7 +227,9 @@ class BatchRefiner:
         self.codec = codec
         self._by_name = {c.name: c for c in silver_columns(registry)}
         self._maps = self._as_maps()
-        self.con = connect()
+        # A bare connection: refine reads NDJSON and Parquet (built in), never iceberg_scan,
+        # so loading the Iceberg extensions (~0.1 s) is left to the readers of Silver.
+        self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = {q(memory_limit)}")
         self.con.execute(f"SET threads = {threads}")
         if temp_dir is not None:
