@@ -31,6 +31,9 @@ _NO_DICTIONARY = frozenset({"event_id", "event_ts", "_raw", "anon_id", "session_
 # Min/max of the whole event text or the payload map prune nothing (no query filters on
 # them) yet cost a sixth of the write; every other column keeps statistics for pruning.
 NO_STATISTICS = frozenset({"_raw", "payload"})
+# A partition's rows go to one file up to this many; a bigger one is split into files of
+# about equal rows when it holds more than its share of the threads' work (`_jobs`).
+MIN_SPLIT_ROWS = 128 * 1024
 # Iceberg `write.parquet.compression-codec` values → pyarrow's names.
 _CODECS = {"zstd": "zstd", "snappy": "snappy", "gzip": "gzip", "lz4": "lz4", "uncompressed": "none"}
 
@@ -62,9 +65,10 @@ def write_partitions(
     threads: int = 2,
     pool: Executor | None = None,
 ) -> list[str]:
-    """Write the rows of `tables` (each with an optional keep-mask) as one file per
+    """Write the rows of `tables` (each with an optional keep-mask) as files per
     event_dt: `data_dir/event_dt=<date>/<prefix>-<uuid>.parquet` (a local folder or an
-    s3:// URI, see `storage`). Returns the paths (local) or URIs (S3).
+    s3:// URI, see `storage`), one per day unless a day is big (`_jobs`). Returns the
+    paths (local) or URIs (S3).
 
     Rows are gathered per partition straight from the inputs, so no merged copy of
     the whole batch is ever built (only each partition's rows, one at a time per thread).
@@ -107,8 +111,9 @@ def write_partitions(
     dictionary = [f.name for f in target if f.name not in _NO_DICTIONARY]
     statistics = [f.name for f in target if f.name not in NO_STATISTICS]
 
-    def write(day: date) -> str:
-        part = pa.concat_tables([table.take(rows) for table, rows in by_day[day]])
+    def write(job: tuple[date, list[tuple[pa.Table, pa.Array]]]) -> str:
+        day, pieces = job
+        part = pa.concat_tables([table.take(rows) for table, rows in pieces])
         return write_parquet(
             part,
             data_dir,
@@ -119,7 +124,36 @@ def write_partitions(
             write_statistics=statistics,
         )
 
+    jobs = _jobs(by_day, threads)
     if pool is not None:
-        return list(pool.map(write, sorted(by_day)))
+        return list(pool.map(write, jobs))
     with ThreadPoolExecutor(max_workers=threads) as own:
-        return list(own.map(write, sorted(by_day)))
+        return list(own.map(write, jobs))
+
+
+def _jobs(
+    by_day: dict[date, list[tuple[pa.Table, pa.Array]]], threads: int
+) -> list[tuple[date, list[tuple[pa.Table, pa.Array]]]]:
+    """The files to write: (day, its pieces), biggest first.
+
+    A batch's rows mostly fall on two or three days, one of them often over half the
+    batch: written as one file each, one thread would still be writing the big day
+    long after the other ran out of work. A day over a quarter of the batch (and over
+    `MIN_SPLIT_ROWS`) is therefore split into files of about equal rows, and the
+    threads take the biggest files first."""
+    size = {day: sum(len(rows) for _, rows in pieces) for day, pieces in by_day.items()}
+    limit = max(MIN_SPLIT_ROWS, -(-sum(size.values()) // (2 * threads)))
+    jobs: list[tuple[int, date, list[tuple[pa.Table, pa.Array]]]] = []
+    for day, pieces in sorted(by_day.items()):
+        parts = -(-size[day] // limit)
+        share, rows, current = -(-size[day] // parts), 0, []
+        for table, idx in pieces:
+            current.append((table, idx))
+            rows += len(idx)
+            if rows >= share:
+                jobs.append((rows, day, current))
+                rows, current = 0, []
+        if current:
+            jobs.append((rows, day, current))
+    jobs.sort(key=lambda j: -j[0])
+    return [(day, pieces) for _, day, pieces in jobs]
