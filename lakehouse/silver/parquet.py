@@ -1,4 +1,5 @@
-"""Writing one refine batch as Parquet data files, one file per `event_dt` partition.
+"""Writing one refine batch as Parquet data files: per `event_dt` partition, one file,
+or a few of about equal rows for a day that holds much of the batch.
 
 DuckDB's `COPY … PARTITION_BY` runs single-threaded and copies every row into
 per-partition buffers first; splitting the Arrow result by partition and writing the

@@ -9,7 +9,7 @@ One batch of sealed Bronze files is read once:
 2. `keys` + `select_new`: the first received copy (received_at, then position) of
    each event_id, minus ids already in Silver, as a keep-mask over the rows (only the
    lines of ids seen more than once are ranked).
-3. `write`: the kept rows, one Parquet file per `event_dt` (`parquet.write_partitions`),
+3. `write`: the kept rows as Parquet files per `event_dt` (`parquet.write_partitions`),
    named `rb-<batch>-<uuid>.parquet` so files of a batch that never committed can be
    found and removed.
 
