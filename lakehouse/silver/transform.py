@@ -94,6 +94,11 @@ _KIND_DUCK = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "boolean":
 _MAP_KINDS = {"boolean": "BOOLEAN", "string": "VARCHAR"}
 
 
+# The UTC date of a TIMESTAMPTZ by arithmetic on its epoch: a cast through the session
+# time zone goes through ICU's calendar, ~5% of the parse's CPU for the same date.
+_UTC_DATE = "CAST(make_timestamp(epoch_us({})) AS DATE)"
+
+
 def q(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
@@ -542,7 +547,7 @@ class BatchRefiner:
                 FROM parsed
             )
             SELECT {", ".join(cols)}, __fix
-            FROM (SELECT *, CAST(timezone('UTC', event_ts) AS DATE) AS event_dt FROM checked)"""
+            FROM (SELECT *, {_UTC_DATE.format("event_ts")} AS event_dt FROM checked)"""
 
     def _fix_rows(
         self, flagged: pa.Table, loaded_at: datetime, con: duckdb.DuckDBPyConnection

@@ -87,8 +87,12 @@ def test_duplicate_lines_in_one_request_keep_the_first_line(settings: Settings) 
 def test_late_event_lands_in_its_own_event_dt(settings: Settings) -> None:
     late = event(event_ts="2026-09-01T23:59:59.999Z")
     near_midnight = event(event_ts="2026-10-06T01:30:00+02:00")  # 2026-10-05 23:30 UTC
-    land(settings, [event(), late, near_midnight])
+    west = event(event_ts="2026-10-06T20:15:00-05:00")  # 2026-10-07 01:15 UTC
+    land(settings, [event(), late, near_midnight, west])
     refine(settings)
+    assert [r["event_id"] for r in silver(settings, "event_dt = '2026-10-07'")] == [
+        west["event_id"]
+    ]
     on_sept_1 = silver(settings, "event_dt = '2026-09-01'")
     assert [r["event_id"] for r in on_sept_1] == [late["event_id"]]
     assert on_sept_1[0]["event_ts"] == datetime(2026, 9, 1, 23, 59, 59, 999000, tzinfo=UTC)
