@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -205,35 +206,39 @@ def test_pii_is_redacted_everywhere(settings: Settings) -> None:
     assert orjson.loads(rows[mail["event_id"]]["_raw"])["page_path"] == "/contact/[redacted:email]"
 
 
+def _refine_old_line(settings: Settings, eid: str, fields: str) -> dict[str, Any]:
+    """Refine one Bronze line that skipped today's validation (`fields`: its JSON after
+    anon_id, unbraced); its Silver row."""
+    line = (
+        '{"event_id":"' + eid + '","event_name":"promo.impression","event_version":1,'
+        '"event_ts":"2026-10-05T14:03:11Z","source":"web","anon_id":"a1",' + fields + "}"
+    ).encode()
+    land_bronze_lines(settings, [line])
+    assert refine(settings).rows_written == 1
+    (row,) = silver(settings)
+    return row
+
+
 def test_duplicated_payload_key_takes_the_last_value(settings: Settings) -> None:
     # Ingest now rejects duplicated keys, but Bronze an older ingest wrote may hold them:
     # orjson kept the last of a duplicated key; DuckDB's map cast would fail.
-    eid = "evt_01M466KHDGX0V62EJ7X678VBFK"
-    line = (
-        '{"event_id":"' + eid + '","event_name":"promo.impression","event_version":1,'
-        '"event_ts":"2026-10-05T14:03:11Z","source":"web","anon_id":"a1",'
-        '"payload":{"promo_id":"first","promo_id":"last","slot":1,"is_sponsored":false}}'
-    ).encode()
-    land_bronze_lines(settings, [line])
-    result = refine(settings)
-    assert result.rows_written == 1
-    (row,) = silver(settings)
+    row = _refine_old_line(
+        settings,
+        "evt_01M466KHDGX0V62EJ7X678VBFK",
+        '"payload":{"promo_id":"first","promo_id":"last","slot":1,"is_sponsored":false}',
+    )
     assert dict(row["payload"])["promo_id"] == "last"
 
 
 def test_duplicated_consent_key_takes_the_last_value(settings: Settings) -> None:
     # consent is read as a MAP: the duplicated key shows in its key count (or fails the
     # batch into the strict re-parse); either way the cleaner keeps the last value.
-    eid = "evt_01M466KHDGX0V62EJ7X678VBFM"
-    line = (
-        '{"event_id":"' + eid + '","event_name":"promo.impression","event_version":1,'
-        '"event_ts":"2026-10-05T14:03:11Z","source":"web","anon_id":"a1",'
+    row = _refine_old_line(
+        settings,
+        "evt_01M466KHDGX0V62EJ7X678VBFM",
         '"consent":{"analytics":true,"marketing":true,"analytics":false},'
-        '"payload":{"promo_id":"p","slot":1,"is_sponsored":false}}'
-    ).encode()
-    land_bronze_lines(settings, [line])
-    assert refine(settings).rows_written == 1
-    (row,) = silver(settings)
+        '"payload":{"promo_id":"p","slot":1,"is_sponsored":false}',
+    )
     assert (row["consent_analytics"], row["consent_marketing"]) == (False, True)
     assert orjson.loads(row["_raw"])["consent"] == {"analytics": False, "marketing": True}
 
