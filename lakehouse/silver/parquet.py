@@ -32,6 +32,8 @@ _NO_DICTIONARY = frozenset({"event_id", "event_ts", "_raw", "anon_id", "session_
 # Min/max of the whole event text or the payload map prune nothing (no query filters on
 # them) yet cost a sixth of the write; every other column keeps statistics for pruning.
 NO_STATISTICS = frozenset({"_raw", "payload"})
+# Threads writing a batch's files; refine keeps a pool of this many for the whole run.
+WRITE_THREADS = 2
 # A partition's rows go to one file up to this many; a bigger one is split into files of
 # about equal rows when it holds more than its share of the threads' work (`_jobs`).
 MIN_SPLIT_ROWS = 128 * 1024
@@ -63,7 +65,7 @@ def write_partitions(
     data_dir: Location,
     prefix: str,
     codec: str = "zstd",
-    threads: int = 2,
+    threads: int = WRITE_THREADS,
     pool: Executor | None = None,
 ) -> list[str]:
     """Write the rows of `tables` (each with an optional keep-mask) as files per
@@ -73,7 +75,7 @@ def write_partitions(
 
     Rows are gathered per partition straight from the inputs, so no merged copy of
     the whole batch is ever built (only each partition's rows, one at a time per thread).
-    `pool` runs the partitions (else a pool of `threads` for this call): a caller writing
+    `pool` (of `threads` workers) runs the files, else a pool for this call: a caller writing
     batch after batch passes the same threads each time, so pyarrow's allocator hands
     each thread back the pages it freed, where new threads would fault in fresh ones.
     """

@@ -53,7 +53,7 @@ from lakehouse.ingest.registry import Registry
 from lakehouse.ingest.validate import IDENTIFIER_FIELDS
 from lakehouse.silver.clean import EventCleaner
 from lakehouse.silver.consent import split_consent_off
-from lakehouse.silver.parquet import write_partitions
+from lakehouse.silver.parquet import WRITE_THREADS, write_partitions
 from lakehouse.silver.redact import PII_PREFILTER
 from lakehouse.silver.tables import Column, object_fields, silver_columns
 
@@ -92,11 +92,6 @@ ARROW_BATCH_ROWS = 48 * 1024
 _KIND_DUCK = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 # Kinds an envelope object's properties may share to be read as one MAP (`_as_maps`).
 _MAP_KINDS = {"boolean": "BOOLEAN", "string": "VARCHAR"}
-
-
-# The UTC date of a TIMESTAMPTZ by arithmetic on its epoch: a cast through the session
-# time zone goes through ICU's calendar, ~5% of the parse's CPU for the same date.
-_UTC_DATE = "CAST(make_timestamp(epoch_us({})) AS DATE)"
 
 
 def q(text: str) -> str:
@@ -248,7 +243,7 @@ class BatchRefiner:
         self._parse_pool = ThreadPoolExecutor(
             max_workers=max(1, parse_threads - 1), thread_name_prefix="refine-parse-part"
         )
-        self._write_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refine-write")
+        self._write_pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="refine-write")
         for con in (self.con, *self._parse_cons):
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")  # it would print to stdout
@@ -539,6 +534,8 @@ class BatchRefiner:
             )
             cols.append(f"{expr} AS {ident(f.name)}")
         fix = "false" if rebuild else self._fix_condition(maps, strict)
+        # event_dt is the UTC date by arithmetic on the epoch: a cast through the session
+        # time zone goes through ICU's calendar, ~5% of the parse's CPU for the same date.
         return f"""
             WITH parsed AS (SELECT *, json_transform(ev, {self._structure(maps)}) AS e FROM ({source})
             ), checked AS (
@@ -547,7 +544,8 @@ class BatchRefiner:
                 FROM parsed
             )
             SELECT {", ".join(cols)}, __fix
-            FROM (SELECT *, {_UTC_DATE.format("event_ts")} AS event_dt FROM checked)"""
+            FROM (SELECT *, CAST(make_timestamp(epoch_us(event_ts)) AS DATE) AS event_dt
+                  FROM checked)"""
 
     def _fix_rows(
         self, flagged: pa.Table, loaded_at: datetime, con: duckdb.DuckDBPyConnection
