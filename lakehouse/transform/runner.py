@@ -29,6 +29,7 @@ from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
 from lakehouse.silver.transform import ident, q
+from lakehouse.transform.checks import COLUMN_CHECKS, CheckPlan, plan_checks
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 
@@ -203,7 +204,16 @@ def _build(
         code_only = _code_only_nodes(settings)
         # excluding a view must not exclude the tests on it: they check new Silver rows
         args += ["--indirect-selection", "empty"]
-    excluded = " ".join(filter(None, [exclude, code_only]))
+    # an incremental build runs a model's single-table tests in its one column_checks
+    # node (checks.py), planned from the last build's manifest while the project is unchanged
+    # since; every other build runs each test as its own node
+    fold = incremental and previous.get("code") == code
+    checks = plan_checks(dbt_dirs(settings)[0] / "manifest.json") if fold else CheckPlan()
+    run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
+        orjson.dumps(checks.by_relation).decode() if checks.exclude else ""
+    )
+    folded = " ".join(checks.exclude) if checks.exclude else f"test_name:{COLUMN_CHECKS}"
+    excluded = " ".join(filter(None, [exclude, code_only, folded]))
     if excluded:
         args += ["--exclude", *excluded.split()]
 
@@ -220,7 +230,8 @@ def _build(
     with _build_lock(settings), _gold_workspace(settings, fresh) as gold_env:
         outcome = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
-            raise PipelineError(_failure_message(result.failures))
+            failures = _unfold_failures(settings, gold_env, result.failures)
+            raise PipelineError(_failure_message(failures))
         if outcome is not None:
             raise PipelineError(outcome)
         if select is None and exclude is None:  # else some rows since went untested
@@ -583,6 +594,45 @@ def _invoke(
             f"dbt build failed; see {dbt_dirs(settings)[1] / 'dbt.log'}; Gold was left unchanged."
         )
     return None
+
+
+def _unfold_failures(
+    settings: Settings, gold_env: dict[str, str], failures: list[NodeResult]
+) -> list[NodeResult]:
+    """`failures` with each failed column_checks node replaced by the tests that failed
+    inside it, as their own nodes would report them. Its query (from run_results.json)
+    lists them, re-run on the working copy of Gold before it is discarded."""
+    work = gold_env.get("LAKEHOUSE_GOLD_PATH")
+    folded = [n for n in failures if n.resource_type == "test" and n.status == "fail"
+              and COLUMN_CHECKS in n.name]  # fmt: skip
+    if not work or not folded:
+        return failures
+    results_path = dbt_dirs(settings)[0] / "run_results.json"
+    compiled = {
+        r["unique_id"].split(".")[2]: r.get("compiled_code") or ""
+        for r in orjson.loads(results_path.read_bytes()).get("results", [])
+    }
+    _close_duckdb()  # dbt-duckdb holds the working copy open
+    con = duckdb.connect()
+    unfolded: list[NodeResult] = []
+    try:
+        load_extensions(con)
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"attach {q(work)} as gold (read_only)")
+        con.execute("use gold")
+        for node in failures:
+            if node not in folded or not compiled.get(node.name):
+                unfolded.append(node)
+                continue
+            rows = con.execute(compiled[node.name]).fetchall()
+            unfolded += [
+                NodeResult(test, "test", "fail", node.seconds,
+                           f"{n} failing row(s), found by {node.name}")
+                for test, n in rows
+            ] or [node]  # fmt: skip
+    finally:
+        con.close()
+    return unfolded
 
 
 def _failure_message(failures: list[NodeResult]) -> str:

@@ -9,7 +9,17 @@
     still applies. Self-contained on purpose: a test's macro namespace holds only the
     macros it depends on. -#}
 {% macro get_where_subquery(relation) -%}
-    {%- set where = config.get('where', '') -%}
+    {#- column_checks scopes each check it runs itself (column_checks.sql) -#}
+    {%- if (model.test_metadata or {}).get('name') == 'column_checks' -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+    {%- do return(test_scoped_relation(relation, model, config.get('where', ''))) -%}
+{%- endmacro %}
+
+{#- `relation` as data test `test_node` (a graph node) sees it: its `where` config and the
+    scope above. -#}
+{% macro test_scoped_relation(relation, test_node, where) -%}
+    {%- set model = test_node -%}
     {#- env: set by `lakehouse build`, read only at run time so it does not make dbt re-parse -#}
     {%- set since = var('lakehouse__test_rows_since', '') or (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') -%}
     {%- set scope = '' -%}

@@ -13,6 +13,7 @@ import yaml
 from dbt.cli.main import dbtRunner
 
 from lakehouse.config import PROJECT_ROOT
+from lakehouse.transform.checks import FOLDED_KINDS, plan_checks
 
 MODELS = PROJECT_ROOT / "models"
 MODEL_FILES = sorted(MODELS.rglob("*.sql"))
@@ -106,7 +107,8 @@ def test_vars_are_namespaced_with_defaults() -> None:
 
 
 def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The prod target resolves every dispatched config (no AWS call at parse time)."""
+    """The prod target resolves every dispatched config (no AWS call at parse time), and
+    every single-table data test can run inside its model's column_checks."""
     for name, value in {
         "LAKEHOUSE_TARGET": "prod",
         "LAKEHOUSE_ATHENA_REGION": "eu-west-1",
@@ -133,3 +135,9 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         manifest["sources"]["source.lakehouse.silver.events"]["relation_name"]
         == '"awsdatacatalog"."lake"."events"'
     )
+    # every single-table test folds into its model's column_checks on incremental builds,
+    # so those builds leave the tests' own nodes out by kind (checks.py)
+    plan = plan_checks(tmp_path / "target" / "manifest.json")
+    assert plan.exclude == tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
+    kinds = [(node.get("test_metadata") or {}).get("name") for node in manifest["nodes"].values()]
+    assert sum(map(len, plan.by_relation.values())) == sum(k in FOLDED_KINDS for k in kinds) > 300

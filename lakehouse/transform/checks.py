@@ -1,0 +1,94 @@
+"""Which data tests an incremental build runs inside one `column_checks` node per model.
+
+dbt runs each data test as a node of its own, and a node costs tens of milliseconds of
+compile, transaction and event handling whatever its query: with ~400 tests that is most
+of a small incremental build. A model that declares the `column_checks` test
+(macros/tests/column_checks.sql) has its single-table tests run as one query instead,
+each check over the same rows its own node would test. The plan is read from the
+previous build's manifest, so `lakehouse build` folds only while the project is unchanged
+since that build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+COLUMN_CHECKS = "column_checks"
+# The generic tests column_checks runs (its macro knows each one's macro). Relationships
+# stay nodes of their own: they read another model, which may not be rebuilt yet when the
+# checked model's tests run.
+FOLDED_KINDS = (
+    "not_null", "unique", "accepted_values", "accepted_range", "expression_is_true",
+    "unique_combination_of_columns", "is_binary", "is_monotonic",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """`by_relation`: the relation each `column_checks` node tests → the test ids it runs
+    (the env var its macro reads); `exclude`: dbt selectors for those tests' own nodes.
+    By kind when every test of the folded kinds is folded: dbt matches each selector
+    against every node, and a few hundred names took seconds."""
+
+    by_relation: dict[str, list[str]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+
+def plan_checks(manifest_path: Path) -> CheckPlan:
+    """The folding of the tests in `manifest_path` (empty when there is none yet)."""
+    if not manifest_path.is_file():
+        return CheckPlan()
+    manifest: dict[str, Any] = orjson.loads(manifest_path.read_bytes())
+    nodes: dict[str, Any] = manifest["nodes"]
+    relations = {
+        key: node.get("relation_name")
+        for key, node in (*nodes.items(), *manifest.get("sources", {}).items())
+    }
+    tests = [node for node in nodes.values() if node["resource_type"] == "test"]
+    checked = {
+        _parent(node): relations.get(_parent(node))
+        for node in tests
+        if _test_name(node) == COLUMN_CHECKS and _parent(node)
+    }
+    by_relation: dict[str, list[str]] = {rel: [] for rel in checked.values() if rel}
+    folded: list[str] = []
+    own_node = False  # a test of a folded kind that must still run as its own node
+    for node in tests:
+        if _test_name(node) not in FOLDED_KINDS:
+            continue
+        parent = _parent(node)
+        relation = checked.get(parent) if parent else None
+        if relation and _foldable(node):
+            by_relation[relation].append(node["unique_id"])
+            folded.append(node["name"])
+        else:
+            own_node = True
+    if own_node:
+        exclude = tuple(sorted(folded))
+    else:
+        exclude = tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
+    return CheckPlan(by_relation, exclude if folded else ())
+
+
+def _test_name(node: dict[str, Any]) -> str | None:
+    meta = node.get("test_metadata") or {}
+    return meta.get("name")
+
+
+def _parent(node: dict[str, Any]) -> str | None:
+    parents = node.get("depends_on", {}).get("nodes", [])
+    return parents[0] if len(parents) == 1 else None
+
+
+def _foldable(node: dict[str, Any]) -> bool:
+    """A generic single-table test that fails the build, with arguments dbt has already
+    resolved (one still holding Jinja, such as a `var()` bound, needs its own node's
+    rendering)."""
+    if str(node["config"].get("severity", "")).lower() != "error":
+        return False
+    kwargs = {k: v for k, v in node["test_metadata"]["kwargs"].items() if k != "model"}
+    return b"{{" not in orjson.dumps(kwargs) and b"{%" not in orjson.dumps(kwargs)

@@ -1,0 +1,54 @@
+{#- One query for a model's (or source's) own data tests on an incremental `lakehouse build`.
+
+    Each data test is a dbt node, and at a few hundred tests dbt's cost per node (compile,
+    a transaction, events) outweighs the scoped queries themselves. So `lakehouse build`
+    runs the single-table tests of every model that declares `column_checks` as this one
+    node per model and leaves their own nodes out (lakehouse/transform/checks.py decides
+    which, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS, keyed by the relation
+    tested). Every check is the test's own macro over the rows its own node would read
+    (`test_scoped_relation`), so the verdict is the same; a failing row here names the
+    test that failed and how many rows it found. Full refreshes, `--test-all` and plain
+    `dbt build` run every test as its own node, and this one checks nothing. -#}
+{% test column_checks(model) %}
+  {%- set plan = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
+  {#- keyed by the relation tested: the `model` here is that relation, not this node; a
+      model whose column_checks is newer than the plan has no entry, and its tests run as
+      their own nodes -#}
+  {%- set ns = namespace(checks=[]) -%}
+  {%- for test_id in plan.get(model | string, []) if test_id in graph.nodes -%}
+    {%- set test = graph.nodes[test_id] -%}
+    {%- set kwargs = {} -%}
+    {%- for name, value in test.test_metadata.kwargs.items() if name != 'model' -%}
+      {%- do kwargs.update({name: value}) -%}
+    {%- endfor -%}
+    {%- set scoped = test_scoped_relation(model, test, test.config.where or '') -%}
+    {%- set check = column_check_macro(test.test_metadata.name) -%}
+    {%- do ns.checks.append((test.name, check(model=scoped, **kwargs))) -%}
+  {%- endfor -%}
+  {%- if ns.checks -%}
+    {%- for name, sql in ns.checks %}
+    {% if not loop.first %}union all{% endif %}
+    select '{{ name }}' as failed_test, count(*) as failing_rows
+    from (
+      {{ sql }}
+    ) as check_{{ loop.index }}
+    having count(*) > 0
+    {%- endfor %}
+  {%- else -%}
+    select cast(null as varchar) as failed_test, 0 as failing_rows where 1 = 0
+  {%- endif -%}
+{% endtest %}
+
+{#- The macro behind generic test `name`: dbt's own (not_null, unique, accepted_values) or
+    this project's (macros/tests/). -#}
+{% macro column_check_macro(name) -%}
+  {#- dispatch names are literals: dbt resolves them when it parses the project -#}
+  {%- if name == 'not_null' -%}
+    {%- do return(adapter.dispatch('test_not_null', 'dbt')) -%}
+  {%- elif name == 'unique' -%}
+    {%- do return(adapter.dispatch('test_unique', 'dbt')) -%}
+  {%- elif name == 'accepted_values' -%}
+    {%- do return(adapter.dispatch('test_accepted_values', 'dbt')) -%}
+  {%- endif -%}
+  {%- do return(context['test_' ~ name]) -%}
+{%- endmacro %}

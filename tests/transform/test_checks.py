@@ -1,0 +1,110 @@
+"""Which data tests an incremental build folds into one column_checks node per model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from lakehouse.transform.checks import FOLDED_KINDS, CheckPlan, plan_checks
+
+ORDERS = "model.lakehouse.fact_orders"
+SESSIONS = "model.lakehouse.fact_sessions"
+
+
+def _test(
+    name: str, kind: str | None, parents: list[str], severity: str = "ERROR", **kwargs: Any
+) -> dict[str, Any]:
+    return {
+        "unique_id": f"test.lakehouse.{name}.0",
+        "name": name,
+        "resource_type": "test",
+        "test_metadata": {"name": kind, "kwargs": {"model": "{{ ref('x') }}", **kwargs}}
+        if kind
+        else None,
+        "depends_on": {"nodes": parents},
+        "config": {"severity": severity},
+    }
+
+
+def _manifest(tmp_path: Path, *tests: dict[str, Any]) -> Path:
+    nodes: dict[str, Any] = {
+        ORDERS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_orders"'},
+        SESSIONS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_sessions"'},
+    }
+    nodes.update({t["unique_id"]: t for t in tests})
+    path = tmp_path / "manifest.json"
+    path.write_bytes(orjson.dumps({"nodes": nodes, "sources": {}}))
+    return path
+
+
+def test_single_table_tests_fold_into_their_model_and_are_left_out_by_kind(
+    tmp_path: Path,
+) -> None:
+    path = _manifest(
+        tmp_path,
+        _test("column_checks_fact_orders_", "column_checks", [ORDERS]),
+        _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="currency"),
+        _test(
+            "accepted_range_fact_orders_amount",
+            "accepted_range",
+            [ORDERS],
+            column_name="amount_cents",
+            min_value=0,
+        ),
+        # reads a second model: stays a node of its own, and is not a folded kind
+        _test(
+            "relationships_fact_orders_session_id",
+            "relationships",
+            [ORDERS, SESSIONS],
+            severity="warn",
+        ),
+        _test("assert_gmv", None, [ORDERS]),  # singular
+    )
+    plan = plan_checks(path)
+    assert plan.by_relation == {
+        '"gold"."main"."fact_orders"': [
+            "test.lakehouse.not_null_fact_orders_currency.0",
+            "test.lakehouse.accepted_range_fact_orders_amount.0",
+        ]
+    }
+    assert plan.exclude == tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
+
+
+def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_name(
+    tmp_path: Path,
+) -> None:
+    """Excluding by kind would drop it untested: fact_sessions declares no column_checks,
+    and an argument still holding Jinja needs its own node's rendering."""
+    path = _manifest(
+        tmp_path,
+        _test("column_checks_fact_orders_", "column_checks", [ORDERS]),
+        _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="currency"),
+        _test("unique_fact_orders_order_id", "unique", [ORDERS], column_name="order_id"),
+        _test(
+            "expression_is_true_fact_orders_cap",
+            "expression_is_true",
+            [ORDERS],
+            expression="n <= {{ var('cap') }}",
+        ),
+        _test(
+            "not_null_fact_sessions_session_id", "not_null", [SESSIONS], column_name="session_id"
+        ),
+    )
+    plan = plan_checks(path)
+    assert plan.by_relation == {
+        '"gold"."main"."fact_orders"': [
+            "test.lakehouse.not_null_fact_orders_currency.0",
+            "test.lakehouse.unique_fact_orders_order_id.0",
+        ]
+    }
+    assert plan.exclude == ("not_null_fact_orders_currency", "unique_fact_orders_order_id")
+
+
+def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
+    assert plan_checks(tmp_path / "missing.json") == CheckPlan()
+    path = _manifest(
+        tmp_path, _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="c")
+    )
+    assert plan_checks(path) == CheckPlan()
