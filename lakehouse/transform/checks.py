@@ -1,8 +1,8 @@
-"""Which data tests an incremental build runs inside one `column_checks` node per model.
+"""Which data tests a build runs inside one `column_checks` node per model.
 
 dbt runs each data test as a node of its own, and a node costs tens of milliseconds of
 compile, transaction and event handling whatever its query: with ~400 tests that is most
-of a small incremental build. A model that declares the `column_checks` test
+of a small incremental build and a third of a full one. A model that declares the `column_checks` test
 (macros/tests/column_checks.sql) has its single-table tests run as one query instead,
 each check over the same rows its own node would test. The plan is read from the
 previous build's manifest, so `lakehouse build` folds only while the project is unchanged

@@ -204,10 +204,10 @@ def _build(
         code_only = _code_only_nodes(settings)
         # excluding a view must not exclude the tests on it: they check new Silver rows
         args += ["--indirect-selection", "empty"]
-    # an incremental build runs a model's single-table tests in its one column_checks
-    # node (checks.py), planned from the last build's manifest while the project is unchanged
-    # since; every other build runs each test as its own node
-    fold = incremental and previous.get("code") == code
+    # a model's single-table tests run in its one column_checks node (checks.py), planned
+    # from the last build's manifest while the project is unchanged since; after a change,
+    # and with --test-all, each test runs as its own node
+    fold = not test_all and previous.get("code") == code
     checks = plan_checks(dbt_dirs(settings)[0] / "manifest.json") if fold else CheckPlan()
     run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
         orjson.dumps(checks.by_relation).decode() if checks.exclude else ""

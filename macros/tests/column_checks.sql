@@ -1,4 +1,4 @@
-{#- One query for a model's (or source's) own data tests on an incremental `lakehouse build`.
+{#- One query for a model's (or source's) own data tests in a `lakehouse build`.
 
     Each data test is a dbt node, and at a few hundred tests dbt's cost per node (compile,
     a transaction, events) outweighs the scoped queries themselves. So `lakehouse build`
@@ -7,8 +7,9 @@
     which, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS, keyed by the relation
     tested). Every check is the test's own macro over the rows its own node would read
     (`test_scoped_relation`), so the verdict is the same; a failing row here names the
-    test that failed and how many rows it found. Full refreshes, `--test-all` and plain
-    `dbt build` run every test as its own node, and this one checks nothing. -#}
+    test that failed and how many rows it found. The first build after a project change,
+    `--test-all` and plain `dbt build` run every test as its own node, and this one checks
+    nothing. -#}
 {% test column_checks(model) %}
   {%- set plan = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
   {#- keyed by the relation tested: the `model` here is that relation, not this node; a

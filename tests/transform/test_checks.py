@@ -1,4 +1,4 @@
-"""Which data tests an incremental build folds into one column_checks node per model."""
+"""Which data tests a build folds into one column_checks node per model."""
 
 from __future__ import annotations
 
