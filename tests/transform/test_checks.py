@@ -39,13 +39,20 @@ def _manifest(tmp_path: Path, *tests: dict[str, Any]) -> Path:
     return path
 
 
+# fact_orders declares column_checks and has a not_null test on currency
+ORDER_CHECKS = (
+    _test("column_checks_fact_orders_", "column_checks", [ORDERS]),
+    _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="currency"),
+)
+CURRENCY_ID = "test.lakehouse.not_null_fact_orders_currency.0"
+
+
 def test_single_table_tests_fold_into_their_model_and_are_left_out_by_kind(
     tmp_path: Path,
 ) -> None:
     path = _manifest(
         tmp_path,
-        _test("column_checks_fact_orders_", "column_checks", [ORDERS]),
-        _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="currency"),
+        *ORDER_CHECKS,
         _test(
             "accepted_range_fact_orders_amount",
             "accepted_range",
@@ -65,7 +72,7 @@ def test_single_table_tests_fold_into_their_model_and_are_left_out_by_kind(
     plan = plan_checks(path)
     assert plan.by_relation == {
         '"gold"."main"."fact_orders"': [
-            "test.lakehouse.not_null_fact_orders_currency.0",
+            CURRENCY_ID,
             "test.lakehouse.accepted_range_fact_orders_amount.0",
         ]
     }
@@ -79,8 +86,7 @@ def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_n
     and an argument still holding Jinja needs its own node's rendering."""
     path = _manifest(
         tmp_path,
-        _test("column_checks_fact_orders_", "column_checks", [ORDERS]),
-        _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="currency"),
+        *ORDER_CHECKS,
         _test("unique_fact_orders_order_id", "unique", [ORDERS], column_name="order_id"),
         _test(
             "expression_is_true_fact_orders_cap",
@@ -95,7 +101,7 @@ def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_n
     plan = plan_checks(path)
     assert plan.by_relation == {
         '"gold"."main"."fact_orders"': [
-            "test.lakehouse.not_null_fact_orders_currency.0",
+            CURRENCY_ID,
             "test.lakehouse.unique_fact_orders_order_id.0",
         ]
     }
