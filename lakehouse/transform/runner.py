@@ -608,6 +608,8 @@ def _unfold_failures(
     if not work or not folded:
         return failures
     results_path = dbt_dirs(settings)[0] / "run_results.json"
+    if not results_path.is_file():
+        return failures
     compiled = {
         r["unique_id"].split(".")[2]: r.get("compiled_code") or ""
         for r in orjson.loads(results_path.read_bytes()).get("results", [])
@@ -624,7 +626,10 @@ def _unfold_failures(
             if node not in folded or not compiled.get(node.name):
                 unfolded.append(node)
                 continue
-            rows = con.execute(compiled[node.name]).fetchall()
+            try:
+                rows = con.execute(compiled[node.name]).fetchall()
+            except duckdb.Error:  # the node's own message stands
+                rows = []
             unfolded += [
                 NodeResult(test, "test", "fail", node.seconds,
                            f"{n} failing row(s), found by {node.name}")

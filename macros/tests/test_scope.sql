@@ -6,8 +6,8 @@
     groups every row sharing an id with those (a new row colliding with an old one fails)
     (env LAKEHOUSE_TEST_ROWS_SINCE set by `lakehouse build`, or var lakehouse__test_rows_since). Anything else, a full
     refresh and `lakehouse build --test-all` test every row. A test's own `where` config
-    still applies. Self-contained on purpose: a test's macro namespace holds only the
-    macros it depends on. -#}
+    still applies. One file on purpose: a test's macro namespace holds only the macros it
+    depends on, found from these calls. -#}
 {% macro get_where_subquery(relation) -%}
     {#- column_checks scopes each check it runs itself (column_checks.sql) -#}
     {%- if (model.test_metadata or {}).get('name') == 'column_checks' -%}
@@ -19,7 +19,7 @@
 {#- `relation` as data test `test_node` (a graph node) sees it: its `where` config and the
     scope above. -#}
 {% macro test_scoped_relation(relation, test_node, where) -%}
-    {%- set model = test_node -%}
+    {%- set model = test_node -%}  {#- the name the rules below use, as in a test's context -#}
     {#- env: set by `lakehouse build`, read only at run time so it does not make dbt re-parse -#}
     {%- set since = var('lakehouse__test_rows_since', '') or (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') -%}
     {%- set scope = '' -%}
