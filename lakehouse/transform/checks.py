@@ -5,8 +5,8 @@ compile, transaction and event handling whatever its query: with ~400 tests that
 of a small incremental build and a third of a full one. A model that declares the `column_checks` test
 (macros/tests/column_checks.sql) has its single-table tests run as one query instead,
 each check over the same rows its own node would test. The plan is read from the
-previous build's manifest, so `lakehouse build` folds only while the project is unchanged
-since that build.
+manifest of the last successful whole-project build (kept beside its state), so
+`lakehouse build` folds only while the project is unchanged since that build.
 """
 
 from __future__ import annotations
@@ -84,11 +84,20 @@ def _parent(node: dict[str, Any]) -> str | None:
     return parents[0] if len(parents) == 1 else None
 
 
+# A test that fails the build on any failing row: what column_checks decides for all.
+_DEFAULT_VERDICT = {"severity": "error", "fail_calc": "count(*)", "warn_if": "!= 0",
+                    "error_if": "!= 0", "limit": None}  # fmt: skip
+
+
 def _foldable(node: dict[str, Any]) -> bool:
-    """A generic single-table test that fails the build, with arguments dbt has already
-    resolved (one still holding Jinja, such as a `var()` bound, needs its own node's
-    rendering)."""
-    if str(node["config"].get("severity", "")).lower() != "error":
+    """A generic single-table test of this project or dbt's, with the default verdict and
+    arguments dbt stored as values (one holding Jinja, such as a `var()` bound, or a
+    `ref()`, needs its own node's rendering)."""
+    config = node["config"]
+    verdict = {k: config.get(k, v) for k, v in _DEFAULT_VERDICT.items()}
+    verdict["severity"] = str(verdict["severity"]).lower()
+    if verdict != _DEFAULT_VERDICT or node["test_metadata"].get("namespace"):
         return False
     kwargs = {k: v for k, v in node["test_metadata"]["kwargs"].items() if k != "model"}
-    return b"{{" not in orjson.dumps(kwargs) and b"{%" not in orjson.dumps(kwargs)
+    text = orjson.dumps(kwargs).decode()
+    return not any(mark in text for mark in ("{{", "{%", "var(", "ref(", "source("))

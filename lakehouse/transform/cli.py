@@ -73,7 +73,7 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
     click.echo(
         f"Gold built in {result.seconds:.1f}s (target {result.target}): "
         f"{result.count('model')} models, {result.count('seed')} seeds, "
-        f"{result.count('test')} data tests, {result.count('unit_test')} unit tests passed"
+        f"{result.count('test')} data test nodes, {result.count('unit_test')} unit tests passed"
         + (f"; slowest: {slow}" if slow else "")
     )
     _report_alerts(settings)

@@ -207,8 +207,12 @@ def _build(
     # a model's single-table tests run in its one column_checks node (checks.py), planned
     # from the last build's manifest while the project is unchanged since; after a change,
     # and with --test-all, each test runs as its own node
-    fold = not test_all and previous.get("code") == code
-    checks = plan_checks(dbt_dirs(settings)[0] / "manifest.json") if fold else CheckPlan()
+    # (a --select may name a test itself; Athena has no working copy to name failures from)
+    fold = (
+        not test_all and select is None and settings.target != "prod"
+        and previous.get("code") == code
+    )  # fmt: skip
+    checks = plan_checks(_last_build_manifest(settings)) if fold else CheckPlan()
     run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
         orjson.dumps(checks.by_relation).decode() if checks.exclude else ""
     )
@@ -237,6 +241,11 @@ def _build(
         if select is None and exclude is None:  # else some rows since went untested
             state = {"started_at": started_at, "code": code}
             _last_build_file(settings).write_text(orjson.dumps(state).decode())
+            # what the next build's column_checks plan reads: the manifest of this code and
+            # target, which a later `dbt docs` or other target's run cannot overwrite
+            manifest = dbt_dirs(settings)[0] / "manifest.json"
+            if manifest.is_file():
+                shutil.copyfile(manifest, _last_build_manifest(settings))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -284,6 +293,10 @@ def _last_build_file(settings: Settings) -> Path:
     return settings.state_dir / f"gold-last-build-{settings.target}.json"
 
 
+def _last_build_manifest(settings: Settings) -> Path:
+    return settings.state_dir / f"gold-last-build-{settings.target}.manifest.json"
+
+
 def _last_build(settings: Settings) -> dict[str, str]:
     """The last successful whole-project build of this target: its start (UTC,
     "started_at") and project hash ("code"); empty before the first."""
@@ -298,8 +311,9 @@ def _code_only_nodes(settings: Settings) -> str:
     """dbt exclusions for what an unchanged project would rebuild to the same result:
     seeds, unit tests, views (their SQL is the project's code; they read the new rows when
     queried), tables built from seeds alone, and the data tests of those tables and seeds.
-    Read from the last build's manifest, which the unchanged project still matches."""
-    path = dbt_dirs(settings)[0] / "manifest.json"
+    Read from the last whole-project build's manifest, which the unchanged project still
+    matches."""
+    path = _last_build_manifest(settings)
     if not path.is_file():
         return _CODE_ONLY
     nodes: dict[str, Any] = orjson.loads(path.read_bytes())["nodes"]
@@ -596,6 +610,10 @@ def _invoke(
     return None
 
 
+# the names dbt gives column_checks nodes: on a model or seed, and on a source
+_CHECKS_NODES = (f"{COLUMN_CHECKS}_", f"source_{COLUMN_CHECKS}_")
+
+
 def _unfold_failures(
     settings: Settings, gold_env: dict[str, str], failures: list[NodeResult]
 ) -> list[NodeResult]:
@@ -604,7 +622,7 @@ def _unfold_failures(
     lists them, re-run on the working copy of Gold before it is discarded."""
     work = gold_env.get("LAKEHOUSE_GOLD_PATH")
     folded = [n for n in failures if n.resource_type == "test" and n.status == "fail"
-              and COLUMN_CHECKS in n.name]  # fmt: skip
+              and n.name.startswith(_CHECKS_NODES)]  # fmt: skip
     if not work or not folded:
         return failures
     results_path = dbt_dirs(settings)[0] / "run_results.json"
@@ -615,13 +633,12 @@ def _unfold_failures(
         for r in orjson.loads(results_path.read_bytes()).get("results", [])
     }
     _close_duckdb()  # dbt-duckdb holds the working copy open
-    con = duckdb.connect()
+    # opened by path, so its catalog has the name dbt-duckdb's compiled SQL uses
+    con = duckdb.connect(work, read_only=True)
     unfolded: list[NodeResult] = []
     try:
         load_extensions(con)
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"attach {q(work)} as gold (read_only)")
-        con.execute("use gold")
         for node in failures:
             if node not in folded or not compiled.get(node.name):
                 unfolded.append(node)
@@ -631,9 +648,9 @@ def _unfold_failures(
             except duckdb.Error:  # the node's own message stands
                 rows = []
             unfolded += [
-                NodeResult(test, "test", "fail", node.seconds,
-                           f"{n} failing row(s), found by {node.name}")
-                for test, n in rows
+                NodeResult(str(row[0]), "test", "fail", node.seconds,
+                           f"{row[1]} failing row(s), found by {node.name}")
+                for row in rows if len(row) == 2
             ] or [node]  # fmt: skip
     finally:
         con.close()

@@ -12,9 +12,12 @@
     nothing. -#}
 {% test column_checks(model) %}
   {%- set plan = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
-  {#- keyed by the relation tested: the `model` here is that relation, not this node; a
-      model whose column_checks is newer than the plan has no entry, and its tests run as
-      their own nodes -#}
+  {#- keyed by the relation tested: the `model` here is that relation, not this node. The
+      plan lists every column_checks of the project it was made from, so a missing entry
+      means its tests were left out but not handed to this node: fail, never skip. -#}
+  {%- if plan and (model | string) not in plan -%}
+    {{ exceptions.raise_compiler_error("column_checks: the build's test plan has no entry for " ~ model ~ ", so its tests would not run; rerun with `lakehouse build --test-all`") }}
+  {%- endif -%}
   {%- set ns = namespace(checks=[]) -%}
   {%- for test_id in plan.get(model | string, []) if test_id in graph.nodes -%}
     {%- set test = graph.nodes[test_id] -%}

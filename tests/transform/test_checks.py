@@ -114,3 +114,18 @@ def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
         tmp_path, _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="c")
     )
     assert plan_checks(path) == CheckPlan()
+
+
+def test_a_test_with_its_own_verdict_or_macro_keeps_its_node(tmp_path: Path) -> None:
+    """column_checks fails on any row with this project's or dbt's macro: a test that
+    tolerates rows, comes from a package, or names another model keeps its own node."""
+    tolerant = _test("not_null_fact_orders_coupon", "not_null", [ORDERS], column_name="coupon")
+    tolerant["config"]["error_if"] = "> 5"
+    packaged = _test("at_least_one_fact_orders_id", "at_least_one", [ORDERS], column_name="id")
+    packaged["test_metadata"]["name"] = "not_null"
+    packaged["test_metadata"]["namespace"] = "dbt_utils"
+    referring = _test("expression_is_true_fact_orders_ref", "expression_is_true", [ORDERS],
+                      expression="n in (select n from ref('fact_sessions'))")  # fmt: skip
+    plan = plan_checks(_manifest(tmp_path, *ORDER_CHECKS, tolerant, packaged, referring))
+    assert plan.by_relation == {'"gold"."main"."fact_orders"': [CURRENCY_ID]}
+    assert plan.exclude == ("not_null_fact_orders_currency",)
