@@ -2,8 +2,9 @@
 
 dbt runs each data test as a node of its own, and a node costs tens of milliseconds of
 compile, transaction and event handling whatever its query: with ~400 tests that is most
-of a small incremental build and a third of a full one. A model that declares the `column_checks` test
-(macros/tests/column_checks.sql) has its single-table tests run as one query instead,
+of a small incremental build and a third of a full one. A model that declares the
+`column_checks` test (macros/tests/column_checks.sql) has its single-table tests run as
+one query instead,
 each check over the same rows its own node would test. The plan is read from the
 manifest of the last successful whole-project build (kept beside its state), so
 `lakehouse build` folds only while the project is unchanged since that build.
@@ -12,7 +13,6 @@ manifest of the last successful whole-project build (kept beside its state), so
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -38,11 +38,10 @@ class CheckPlan:
     exclude: tuple[str, ...] = ()
 
 
-def plan_checks(manifest_path: Path) -> CheckPlan:
-    """The folding of the tests in `manifest_path` (empty when there is none yet)."""
-    if not manifest_path.is_file():
+def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
+    """The folding of the tests in a dbt `manifest` (empty when there is none yet)."""
+    if manifest is None:
         return CheckPlan()
-    manifest: dict[str, Any] = orjson.loads(manifest_path.read_bytes())
     nodes: dict[str, Any] = manifest["nodes"]
     relations = {
         key: node.get("relation_name")

@@ -188,6 +188,8 @@ def _build(
     skip_code_only = (
         incremental and previous.get("code") == code and gold_database_path(settings).exists()
     )
+    # what the last whole-project build parsed: the same project while `code` is unchanged
+    manifest = _read_last_build_manifest(settings) if previous.get("code") == code else None
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if settings.target != "prod":
         args += ["--threads", str(_duckdb_threads())]
@@ -201,7 +203,7 @@ def _build(
     if skip_code_only and select:
         code_only = _CODE_ONLY
     elif skip_code_only:
-        code_only = _code_only_nodes(settings)
+        code_only = _code_only_nodes(manifest)
         # excluding a view must not exclude the tests on it: they check new Silver rows
         args += ["--indirect-selection", "empty"]
     # a model's single-table tests run in its one column_checks node (checks.py), planned
@@ -212,7 +214,7 @@ def _build(
         not test_all and select is None and settings.target != "prod"
         and previous.get("code") == code
     )  # fmt: skip
-    checks = plan_checks(_last_build_manifest(settings)) if fold else CheckPlan()
+    checks = plan_checks(manifest) if fold else CheckPlan()
     run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
         orjson.dumps(checks.by_relation).decode() if checks.exclude else ""
     )
@@ -243,9 +245,9 @@ def _build(
             _last_build_file(settings).write_text(orjson.dumps(state).decode())
             # what the next build's column_checks plan reads: the manifest of this code and
             # target, which a later `dbt docs` or other target's run cannot overwrite
-            manifest = dbt_dirs(settings)[0] / "manifest.json"
-            if manifest.is_file():
-                shutil.copyfile(manifest, _last_build_manifest(settings))
+            parsed = dbt_dirs(settings)[0] / "manifest.json"
+            if parsed.is_file():
+                shutil.copyfile(parsed, _last_build_manifest(settings))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -307,16 +309,20 @@ def _last_build(settings: Settings) -> dict[str, str]:
     return {k: v for k, v in state.items() if isinstance(v, str)}
 
 
-def _code_only_nodes(settings: Settings) -> str:
+def _read_last_build_manifest(settings: Settings) -> dict[str, Any] | None:
+    path = _last_build_manifest(settings)
+    return orjson.loads(path.read_bytes()) if path.is_file() else None
+
+
+def _code_only_nodes(manifest: dict[str, Any] | None) -> str:
     """dbt exclusions for what an unchanged project would rebuild to the same result:
     seeds, unit tests, views (their SQL is the project's code; they read the new rows when
     queried), tables built from seeds alone, and the data tests of those tables and seeds.
     Read from the last whole-project build's manifest, which the unchanged project still
     matches."""
-    path = _last_build_manifest(settings)
-    if not path.is_file():
+    if manifest is None:
         return _CODE_ONLY
-    nodes: dict[str, Any] = orjson.loads(path.read_bytes())["nodes"]
+    nodes: dict[str, Any] = manifest["nodes"]
     static = {key for key, node in nodes.items() if node["resource_type"] == "seed"}
     grown = True
     while grown:  # tables whose every parent is static, up the DAG

@@ -137,7 +137,7 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     )
     # every single-table test folds into its model's column_checks on incremental builds,
     # so those builds leave the tests' own nodes out by kind (checks.py)
-    plan = plan_checks(tmp_path / "target" / "manifest.json")
+    plan = plan_checks(manifest)
     assert plan.exclude == tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
     kinds = [(node.get("test_metadata") or {}).get("name") for node in manifest["nodes"].values()]
     assert sum(map(len, plan.by_relation.values())) == sum(k in FOLDED_KINDS for k in kinds) > 300

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from lakehouse.transform.checks import FOLDED_KINDS, CheckPlan, plan_checks
 
 ORDERS = "model.lakehouse.fact_orders"
@@ -28,15 +26,13 @@ def _test(
     }
 
 
-def _manifest(tmp_path: Path, *tests: dict[str, Any]) -> Path:
+def _manifest(tmp_path: Path, *tests: dict[str, Any]) -> dict[str, Any]:
     nodes: dict[str, Any] = {
         ORDERS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_orders"'},
         SESSIONS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_sessions"'},
     }
     nodes.update({t["unique_id"]: t for t in tests})
-    path = tmp_path / "manifest.json"
-    path.write_bytes(orjson.dumps({"nodes": nodes, "sources": {}}))
-    return path
+    return {"nodes": nodes, "sources": {}}
 
 
 # fact_orders declares column_checks and has a not_null test on currency
@@ -109,7 +105,7 @@ def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_n
 
 
 def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
-    assert plan_checks(tmp_path / "missing.json") == CheckPlan()
+    assert plan_checks(None) == CheckPlan()
     path = _manifest(
         tmp_path, _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="c")
     )
