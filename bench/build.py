@@ -364,8 +364,9 @@ def measure_attribution(home: Path, workdir: Path, events: int) -> list[Row]:
     for _ in range(ATTRIBUTION_REPEATS):
         # a full refresh, so the incremental int_attribution_touches computes every touch
         # as the bare query does
-        att_runs.append(build_child(
-            home, select=" ".join(ATTRIBUTION_MODELS), exclude=skip, full_refresh=True))
+        att_runs.append(
+            build_child(home, select=" ".join(ATTRIBUTION_MODELS), exclude=skip, full_refresh=True)
+        )
         bare_runs.append(bare_attribution(home, workdir))
     att_wall = sorted(att_runs, key=lambda r: float(r["seconds"]))[ATTRIBUTION_REPEATS // 2]
     att_dbt = statistics.median(_model_seconds(r, ATTRIBUTION_MODELS) for r in att_runs)
