@@ -23,10 +23,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from lakehouse.ingest.validate import parse_event_ts
 
 if TYPE_CHECKING:
     import duckdb
@@ -66,13 +69,16 @@ print(orjson.dumps({"seconds": r.seconds, "peak_rss_mb": PEAK,
 
 
 def _event_day(line: bytes) -> str:
-    """The UTC day of a line's event_ts; "" for lines that are not an event (planted junk)."""
+    """The UTC day of a line's event_ts, the event_dt Silver gives it ("" for lines that
+    are not an event, or whose event_ts ingest rejects: planted junk). An event_ts with an
+    offset may fall on the UTC day before or after the date it spells."""
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError:
         return ""
     ts = event.get("event_ts") if isinstance(event, dict) else None
-    return ts[:10] if isinstance(ts, str) and ts[:2] == "20" else ""
+    at = parse_event_ts(ts) if isinstance(ts, str) else None
+    return at.astimezone(UTC).date().isoformat() if at is not None else ""
 
 
 def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
