@@ -59,9 +59,10 @@
 
 {#- True for an upstream row (alias `alias`) rewritten since this model's last build; the
     bound is a literal, so the scan reads only the row groups written since (a rebuild
-    appends its rows). -#}
+    appends its rows). A model with no rows yet takes every upstream row. -#}
 {% macro rewritten_since_built(alias) -%}
-  {{ alias }}.gold_built_at > {{ literal_of('select max(done.gold_built_at) from ' ~ this ~ ' as done', 'timestamp') }}
+  {%- set built = "coalesce(max(done.gold_built_at), cast('1970-01-01 00:00:00' as timestamp))" -%}
+  {{ alias }}.gold_built_at > {{ literal_of('select ' ~ built ~ ' from ' ~ this ~ ' as done', 'timestamp') }}
 {%- endmacro %}
 
 {#- An event-grain model's input rows (`columns` of `source`): whole days from `from_dt`

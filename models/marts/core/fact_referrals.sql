@@ -9,7 +9,7 @@ with referral_events as (
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_family_event_identities') }}
 
 ),
 

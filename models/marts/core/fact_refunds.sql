@@ -7,7 +7,7 @@ with order_events as (
 
 sessionized as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_family_event_identities') }}
 
 ),
 

@@ -1,0 +1,43 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key='event_id',
+        partitioned_by=['event_dt'],
+        table_type='iceberg',
+        on_schema_change='fail'
+    )
+}}
+
+-- The stitched identity and Gold session of every event in the Silver families that the
+-- order, checkout and referral marts rebuild in full: a small lookup, so those marts do
+-- not each scan all of int_events_sessionized. Incremental: the rows of those events that
+-- int_events_sessionized rewrote since the last build (new, or re-stitched).
+with family_events as (
+
+    select event_id from {{ ref('stg_silver__checkout_events') }}
+    union all
+    select event_id from {{ ref('stg_silver__order_events') }}
+    union all
+    select event_id from {{ ref('stg_silver__referral_events') }}
+
+),
+
+final as (
+
+    select
+        sessionized.event_id,
+        sessionized.identity_id,
+        sessionized.user_id,
+        sessionized.session_id,
+        {{ gold_built_at() }} as gold_built_at,
+        sessionized.event_dt
+    from {{ ref('int_events_sessionized') }} as sessionized
+    where sessionized.event_id in (select event_id from family_events)
+    {%- if is_incremental() %}
+      and {{ rewritten_since_built('sessionized') }}
+    {%- endif %}
+
+)
+
+select * from final
