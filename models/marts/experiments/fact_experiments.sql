@@ -1,11 +1,55 @@
+-- depends_on: {{ ref('int_events_sessionized') }}
+-- depends_on: {{ ref('stg_silver__order_events') }}
+-- depends_on: {{ ref('stg_silver__checkout_events') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=row_upsert_strategy(),
+        unique_key=['exp_id', 'identity_id'],
+        table_type='iceberg',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where not exists (select 1 from {{ ref('dim_exposure') }} as exposed where exposed.exp_id = {{ this }}.exp_id and exposed.identity_id = {{ this }}.identity_id)"
+        ]
+    )
+}}
+
 -- EXP-3/4: one row per experiment × exposed identity with every metric of
 -- lakehouse/experiments/metrics.py counted after first exposure (`<metric>`) and over the
 -- 14 days before it (`pre_<metric>`, the CUPED covariate). `lakehouse analyze` reduces
 -- these to per-variant sufficient statistics.
+-- Incremental: every metric is one identity's, so a build recomputes the identities whose
+-- events int_events_sessionized rewrote (new activity, a new exposure, a re-stitch: both
+-- sides) and the buyers of checkouts and orders with new events (a completion, a refund,
+-- a dispute); the post-hook drops rows whose exposure dim_exposure no longer has.
 {%- set pre_days = 14 %}
-with exposures as (
+{%- set only_rebuilt = "identity_id in (select identity_id from rebuilt_identities)" if is_incremental() else "true" %}
+with
+
+{% if is_incremental() -%}
+rebuilt_identities as (
+
+    {{ identities_rewritten_since_built(ref('int_events_sessionized')) }}
+    union
+    select orders.identity_id from {{ ref('fact_orders') }} as orders
+    where orders.order_id in (
+        select changed.order_id from {{ ref('stg_silver__order_events') }} as changed
+        where {{ rewritten_since_built('changed') }}
+    )
+    union
+    select checkouts.identity_id from {{ ref('fact_checkouts') }} as checkouts
+    where checkouts.checkout_id in (
+        select changed.checkout_id from {{ ref('stg_silver__checkout_events') }} as changed
+        where {{ rewritten_since_built('changed') }}
+    )
+
+),
+{%- endif %}
+
+exposures as (
 
     select * from {{ ref('dim_exposure') }}
+    where {{ only_rebuilt }}
 
 ),
 
@@ -13,7 +57,7 @@ checkouts as (
 
     select identity_id, completed_at as at, amount_cents
     from {{ ref('fact_checkouts') }}
-    where is_completed
+    where is_completed and {{ only_rebuilt }}
 
 ),
 
@@ -25,25 +69,28 @@ orders as (
         case when is_refunded then 1 else 0 end as refunded,
         case when dispute_opened_at is not null then 1 else 0 end as disputed
     from {{ ref('fact_orders') }}
+    where {{ only_rebuilt }}
 
 ),
 
 messages as (
 
     select identity_id, sent_at as at from {{ ref('fact_messages') }}
+    where {{ only_rebuilt }}
 
 ),
 
 searches as (
 
     select identity_id, event_at as at from {{ ref('fact_search') }}
-    where event_name = 'search.query'
+    where event_name = 'search.query' and {{ only_rebuilt }}
 
 ),
 
 views as (
 
     select identity_id, viewed_at as at from {{ ref('fact_views') }}
+    where {{ only_rebuilt }}
 
 ),
 
@@ -120,7 +167,8 @@ final as (
         coalesce(s.searched, 0) as searched,
         coalesce(s.pre_searched, 0) as pre_searched,
         coalesce(v.viewed_profile, 0) as viewed_profile,
-        coalesce(v.pre_viewed_profile, 0) as pre_viewed_profile
+        coalesce(v.pre_viewed_profile, 0) as pre_viewed_profile,
+        {{ gold_built_at() }} as gold_built_at
     from exposures as x
     left join checkout_metrics as c on c.exp_id = x.exp_id and c.identity_id = x.identity_id
     left join order_metrics as o on o.exp_id = x.exp_id and o.identity_id = x.identity_id
