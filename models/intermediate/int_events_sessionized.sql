@@ -120,11 +120,27 @@ stitched as (
 
     union all
 
-    -- earlier days: only the events of re-stitched identities
-{{ stitched_rows }}
-    where events.event_dt < {{ from_dt }}
-      and coalesce({{ clean_id('events.user_id') }}, links.user_id, {{ clean_id('events.anon_id') }})
-          in (select identity_id from restitched)
+    -- earlier days: only the events of re-stitched identities, from this model's own rows
+    -- (they keep every column stitching reads; Silver would be scanned whole). The events
+    -- whose new identity is re-stitched are those whose old one is: a relinked anonymous
+    -- id's old and new identity are both in `restitched`, and every other event keeps its
+    -- identity.
+    select
+        built.event_id,
+        built.event_at,
+        built.event_source,
+        built.click_token,
+        built.utm_source,
+        built.utm_campaign,
+        built.silver_loaded_at,
+        built.event_dt,
+        built.anon_id,
+        built.user_id,
+        coalesce(built.user_id, links.user_id, built.anon_id) as identity_id
+    from {{ this }} as built
+    left join links on links.anon_id = built.anon_id
+    where built.event_dt < {{ from_dt }}
+      and built.identity_id in (select identity_id from restitched)
     {% endif %}
 
 ),
@@ -285,6 +301,10 @@ final as (
         case when is_sessionized then run_click_token end as run_click_token,
         case when is_sessionized then run_utm_source end as run_utm_source,
         case when is_sessionized then run_utm_campaign end as run_utm_campaign,
+        event_source,
+        click_token,
+        utm_source,
+        utm_campaign,
         event_at,
         silver_loaded_at,
         {{ gold_built_at() }} as gold_built_at,
