@@ -509,13 +509,25 @@ _FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write
 
 def _clone_or_copy(src: Path, dst: Path) -> None:
     """`src` to `dst` as a copy-on-write clone where the filesystem has them (btrfs, XFS
-    with reflink: instant whatever Gold's size), else a plain copy (ext4, tmpfs)."""
+    with reflink: instant whatever Gold's size), else an in-kernel copy_file_range (ext4:
+    a 2.5 GB Gold in 0.65 s, where shutil's sendfile loop took 1.5-5 s), else a plain copy."""
     with src.open("rb") as fin, dst.open("wb") as fout:
         try:
             fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
             return
         except OSError:
             pass
+        size, copied = os.fstat(fin.fileno()).st_size, 0
+        try:
+            while copied < size:
+                step = os.copy_file_range(fin.fileno(), fout.fileno(), size - copied)
+                if step == 0:  # the source shrank: nothing is writing Gold, but never spin
+                    break
+                copied += step
+            return
+        except OSError:
+            fout.seek(0)
+            fout.truncate()
     shutil.copyfile(src, dst)
 
 
