@@ -1,13 +1,26 @@
--- Each session's event count and time span are exactly those of its events in fact_events.
+-- Each session's event count and time span are exactly those of its events in fact_events,
+-- and every session has events. An incremental `lakehouse build` (LAKEHOUSE_TEST_ROWS_SINCE)
+-- checks the sessions of the identities it wrote events of, which hold every session it
+-- rebuilt, merged away or emptied; the others' events did not change since they passed.
+{%- set scoped = (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') != '' %}
+{%- if scoped %}
+{%- set written = identities_written_this_run(ref('fact_events')) %}
+{%- endif %}
 with events as (
 
     select * from {{ ref('fact_events') }}
+    {%- if scoped %}
+    where identity_id in ({{ written }})
+    {%- endif %}
 
 ),
 
 sessions as (
 
     select * from {{ ref('fact_sessions') }}
+    {%- if scoped %}
+    where identity_id in ({{ written }})
+    {%- endif %}
 
 ),
 

@@ -7,7 +7,7 @@
         table_type='iceberg',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where not exists (select 1 from {{ ref('fact_events') }} as events where events.session_id = {{ this }}.session_id)"
+            "{{ delete_sessions_without_events(this, ref('fact_events')) }}"
         ]
     )
 }}

@@ -14,14 +14,16 @@
 -- later incremental rebuilds of the same rows do not inflate it.
 -- Incremental: a row's lags are fixed once it is published, so a build recomputes only the
 -- arrival hours from the first one among the Silver rows loaded since its last build.
+-- Silver's events are read as fact_events holds them (one row each): a Gold table whose
+-- zone maps prune both bounds, where Silver's computed timestamps prune nothing.
 {%- if is_incremental() %}
 {%- set from_hour = literal_of(
-    "select min(" ~ dbt.date_trunc('hour', 'received_at') ~ ") from " ~ ref('stg_silver__events')
-    ~ " where " ~ silver_rows_since_built(ref('stg_silver__events')), 'timestamp') %}
+    "select min(" ~ dbt.date_trunc('hour', 'received_at') ~ ") from " ~ ref('fact_events')
+    ~ " where silver_loaded_at > " ~ silver_loaded_watermark(), 'timestamp') %}
 {%- endif %}
 with events as (
 
-    select received_at, silver_loaded_at from {{ ref('stg_silver__events') }}
+    select received_at, silver_loaded_at from {{ ref('fact_events') }}
     {%- if is_incremental() %}
     where received_at >= {{ from_hour }}
     {%- endif %}
