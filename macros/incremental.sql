@@ -119,3 +119,23 @@
     union
     select anon_id from changed where anon_id is not null
 {%- endmacro %}
+
+{#- The config every incremental Gold model shares, for `config(**upsert_config(...))`:
+    rows replaced by `unique_key` (row_upsert_strategy), an Iceberg table on Athena
+    (partitioned by `partitioned_by` when given), and a build that fails rather than guess
+    when the model's columns change (`--full-refresh` rebuilds it). -#}
+{% macro upsert_config(unique_key, partitioned_by=none, post_hook=none) -%}
+  {%- set settings = {
+      'materialized': 'incremental',
+      'incremental_strategy': row_upsert_strategy(),
+      'unique_key': unique_key,
+      'table_type': 'iceberg',
+      'on_schema_change': 'fail'} -%}
+  {%- if partitioned_by -%}
+    {%- do settings.update({'partitioned_by': partitioned_by}) -%}
+  {%- endif -%}
+  {%- if post_hook -%}
+    {%- do settings.update({'post_hook': post_hook}) -%}
+  {%- endif -%}
+  {{ return(settings) }}
+{%- endmacro %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key=['anon_id', 'user_id'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config(['anon_id', 'user_id'])) }}
 
 -- ID-1 input: each (anonymous id, user id) pair ever seen on one event, with its earliest
 -- event (event_at, then event_id). Deny-listed ids (ID-2) pair with nothing. Incremental:

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='event_id',
-        partitioned_by=['event_dt'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('event_id', partitioned_by=['event_dt'])) }}
 
 -- ATT-2/ATT-3: every marketing touch (one row per event_id, so a duplicate delivery counts
 -- once, also inside a burst) with its fraud-burst verdict. A burst is a run of touches of one

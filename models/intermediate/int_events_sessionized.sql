@@ -1,14 +1,5 @@
 -- depends_on: {{ ref('int_anon_user_pairs') }}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='event_id',
-        partitioned_by=['event_dt'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('event_id', partitioned_by=['event_dt'])) }}
 
 {#-
   Every Silver event with its stitched identity (ID-1/ID-2) and, for client events of a

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='event_id',
-        partitioned_by=['event_dt'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('event_id', partitioned_by=['event_dt'])) }}
 
 -- The stitched identity and Gold session of every event in the Silver families that the
 -- order, checkout and referral marts rebuild in full: a small lookup, so those marts do

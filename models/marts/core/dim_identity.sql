@@ -1,12 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='identity_id',
-        table_type='iceberg',
-        on_schema_change='fail',
+    config(**upsert_config(
+        'identity_id',
         post_hook=["delete from {{ this }} where n_events is null"]
-    )
+    ))
 }}
 
 -- One row per stitched identity (ID-1, ID-2): a user (all their devices' anonymous ids

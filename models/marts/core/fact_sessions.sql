@@ -1,15 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='session_id',
+    config(**upsert_config(
+        'session_id',
         partitioned_by=['started_dt'],
-        table_type='iceberg',
-        on_schema_change='fail',
-        post_hook=[
-            "{{ delete_sessions_without_events(this, ref('fact_events')) }}"
-        ]
-    )
+        post_hook=["{{ delete_sessions_without_events(this, ref('fact_events')) }}"]
+    ))
 }}
 
 {#-

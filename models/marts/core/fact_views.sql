@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='event_id',
-        partitioned_by=['event_dt'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('event_id', partitioned_by=['event_dt'])) }}
 
 {%- if is_incremental() %}
 {%- set from_dt = rebuilt_days_from(ref('int_events_sessionized')) %}

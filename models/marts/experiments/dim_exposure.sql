@@ -1,12 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key=['exp_id', 'identity_id'],
-        table_type='iceberg',
-        on_schema_change='fail',
+    config(**upsert_config(
+        ['exp_id', 'identity_id'],
         post_hook=["delete from {{ this }} where n_exposure_events is null"]
-    )
+    ))
 }}
 
 -- EXP-3: one row per experiment × identity, from its first exp.view. The identity is the

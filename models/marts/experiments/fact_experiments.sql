@@ -2,16 +2,10 @@
 -- depends_on: {{ ref('stg_silver__order_events') }}
 -- depends_on: {{ ref('stg_silver__checkout_events') }}
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key=['exp_id', 'identity_id'],
-        table_type='iceberg',
-        on_schema_change='fail',
-        post_hook=[
-            "delete from {{ this }} where not exists (select 1 from {{ ref('dim_exposure') }} as exposed where exposed.exp_id = {{ this }}.exp_id and exposed.identity_id = {{ this }}.identity_id)"
-        ]
-    )
+    config(**upsert_config(
+        ['exp_id', 'identity_id'],
+        post_hook=["delete from {{ this }} where not exists (select 1 from {{ ref('dim_exposure') }} as exposed where exposed.exp_id = {{ this }}.exp_id and exposed.identity_id = {{ this }}.identity_id)"]
+    ))
 }}
 
 -- EXP-3/4: one row per experiment × exposed identity with every metric of

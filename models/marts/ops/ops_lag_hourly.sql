@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='received_hour',
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('received_hour')) }}
 
 -- OBS-2: p95 lag per arrival hour, ingest→Silver and Silver→Gold, against their budgets.
 -- Silver→Gold uses the first successful build that started after the row reached Silver

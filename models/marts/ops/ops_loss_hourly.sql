@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key='event_hour',
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config('event_hour')) }}
 
 -- OBS-3: per event hour, client events delivered ÷ expected from the per-session seq.
 -- Each delivered event expects itself plus the seq numbers skipped since the session's

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=row_upsert_strategy(),
-        unique_key=['event_hour', 'event_name', 'event_version'],
-        table_type='iceberg',
-        on_schema_change='fail'
-    )
-}}
+{{ config(**upsert_config(['event_hour', 'event_name', 'event_version'])) }}
 
 -- OBS-4: Silver events per event hour × event type. Incremental: Silver rows are only
 -- ever added (a DSAR delete rebuilds Gold in full), so a build counts the rows loaded
