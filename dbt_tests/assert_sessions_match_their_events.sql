@@ -1,10 +1,11 @@
 -- Each session's event count and time span are exactly those of its events in fact_events,
 -- and every session has events. An incremental `lakehouse build` (LAKEHOUSE_TEST_ROWS_SINCE)
--- checks the sessions of the identities it wrote events of, which hold every session it
--- rebuilt, merged away or emptied; the others' events did not change since they passed.
+-- checks the sessions of the identities whose events were written since fact_sessions'
+-- last build, which hold every session it rebuilt, merged away or emptied; the others'
+-- events did not change since they passed.
 {%- set scoped = (env_var('LAKEHOUSE_TEST_ROWS_SINCE', '') if execute else '') != '' %}
 {%- if scoped %}
-{%- set written = identities_written_this_run(ref('fact_events')) %}
+{%- set written = identities_written_since_sessions(ref('fact_sessions'), ref('fact_events')) %}
 {%- endif %}
 with events as (
 

@@ -8,25 +8,29 @@
   end
 {%- endmacro %}
 
-{#- The identities whose sessions this run may have changed: those of the `events`
-    (fact_events) rows it wrote, and their anonymous ids (an identity a login emptied).
-    Every session this run rebuilt, merged away or emptied belongs to one of them, so the
-    checks of sessions against their events need only these. -#}
-{% macro identities_written_this_run(events) -%}
+{#- The identities whose sessions may have changed since `sessions` (fact_sessions) was
+    last built before this run: those of the `events` (fact_events) rows written since, and
+    their anonymous ids (an identity a login emptied). fact_sessions rebuilds from the same
+    rows, so every session it rebuilt, merged away or emptied belongs to one of them (a
+    `--select` build of fact_events alone widens the set for the next build). -#}
+{% macro identities_written_since_sessions(sessions, events) -%}
+    {%- set before = "select coalesce(max(built.gold_built_at), cast('1970-01-01 00:00:00' as timestamp)) from "
+        ~ sessions ~ " as built where built.gold_built_at < " ~ gold_built_at() -%}
+    {%- set since = literal_of(before, 'timestamp') -%}
     select written.identity_id from {{ events }} as written
-    where written.gold_built_at = {{ gold_built_at() }} and written.identity_id is not null
+    where written.gold_built_at > {{ since }} and written.identity_id is not null
     union
     select written.anon_id from {{ events }} as written
-    where written.gold_built_at = {{ gold_built_at() }} and written.anon_id is not null
+    where written.gold_built_at > {{ since }} and written.anon_id is not null
 {%- endmacro %}
 
 {#- fact_sessions' post-hook: delete the sessions no event belongs to any more (a late
     event or a login merged or split them). An incremental run looks only at the sessions of
-    the identities it wrote events of; a full refresh at all. -#}
+    the identities whose events were written since its last build; a full refresh at all. -#}
 {% macro delete_sessions_without_events(sessions, events) -%}
     {%- set scoped = is_incremental() -%}
     {%- if scoped %}
-    {%- set written = identities_written_this_run(events) %}
+    {%- set written = identities_written_since_sessions(sessions, events) %}
     {%- endif %}
     delete from {{ sessions }}
     where not exists (

@@ -22,7 +22,6 @@ from typing import Any
 import duckdb
 import orjson
 
-from lakehouse.clock import utcnow
 from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
@@ -106,8 +105,9 @@ def build(
     settings.ensure()
     with record_run(settings, "build") as run:
         result = _build(
-            settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars, test_all
-        )
+            settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars, test_all,
+            _run_clock(run.started_at),
+        )  # fmt: skip
         run.rows_in = _silver_rows(result.silver_metadata)
         run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
         run.note = f"{len(result.nodes)} dbt nodes"
@@ -131,7 +131,10 @@ def build_selected(
     """
     settings.ensure()
     with record_run(settings, stage) as run:
-        result = _build(settings, False, select, exclude, None, on_node, extra_vars, False)
+        result = _build(
+            settings, False, select, exclude, None, on_node, extra_vars, False,
+            _run_clock(run.started_at),
+        )  # fmt: skip
         run.rows_in = _silver_rows(result.silver_metadata)
         run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
         run.note = f"{len(result.nodes)} dbt nodes ({select})"
@@ -147,6 +150,7 @@ def _build(
     on_node: Callable[[NodeResult], None] | None,
     extra_vars: dict[str, Any] | None,
     test_all: bool,
+    started_at: str,
 ) -> BuildResult:
     if settings.target == "prod":
         _require_prod_env()
@@ -156,7 +160,9 @@ def _build(
     result = BuildResult(target=settings.target, silver_metadata=metadata)
     # The ops source (run log, DLQ, Bronze manifests: OBS-1/4) is frozen before dbt starts;
     # this build's own start is how Silver→Gold lag (OBS-2) sees the rows it publishes.
-    started_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # also the next build's test scope
+    # `started_at` (the run log's start, also the next build's test scope) is this build's
+    # clock in the ops marts too: a row's Silver→Gold lag is the same whether the build that
+    # published it stamped it then or a later recount reads that build from the run log
     clock = time.perf_counter()
     snapshot = take_snapshot(settings)
     result.snapshot_seconds = time.perf_counter() - clock
@@ -250,6 +256,12 @@ def _build(
                 shutil.copyfile(parsed, _last_build_manifest(settings))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _run_clock(iso: str) -> str:
+    """A run log time (`2026-11-02T08:10:00.000000Z`) as the UTC timestamp literal the
+    ops macros cast (`2026-11-02 08:10:00.000000`)."""
+    return iso.replace("T", " ").removesuffix("Z")
 
 
 def _pin_snapshot(settings: Settings, metadata: str | None) -> str | None:
@@ -517,17 +529,19 @@ def _clone_or_copy(src: Path, dst: Path) -> None:
             return
         except OSError:
             pass
+        copy_range = getattr(os, "copy_file_range", None)  # Linux only
         size, copied = os.fstat(fin.fileno()).st_size, 0
         try:
-            while copied < size:
-                step = os.copy_file_range(fin.fileno(), fout.fileno(), size - copied)
-                if step == 0:  # the source shrank: nothing is writing Gold, but never spin
+            while copy_range is not None and copied < size:
+                step = copy_range(fin.fileno(), fout.fileno(), size - copied)
+                if step == 0:  # a filesystem that copies nothing here: copy plainly below
                     break
                 copied += step
-            return
         except OSError:
-            fout.seek(0)
-            fout.truncate()
+            pass
+        if copy_range is not None and copied == size:
+            return
+        fout.truncate(0)
     shutil.copyfile(src, dst)
 
 

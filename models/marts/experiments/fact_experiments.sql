@@ -1,6 +1,7 @@
 -- depends_on: {{ ref('int_events_sessionized') }}
 -- depends_on: {{ ref('stg_silver__order_events') }}
 -- depends_on: {{ ref('stg_silver__checkout_events') }}
+-- depends_on: {{ ref('int_family_event_identities') }}
 {{
     config(**upsert_config(
         ['exp_id', 'identity_id'],
@@ -14,8 +15,9 @@
 -- these to per-variant sufficient statistics.
 -- Incremental: every metric is one identity's, so a build recomputes the identities whose
 -- events int_events_sessionized rewrote (new activity, a new exposure, a re-stitch: both
--- sides) and the buyers of checkouts and orders with new events (a completion, a refund,
--- a dispute); the post-hook drops rows whose exposure dim_exposure no longer has.
+-- sides) and every identity with an event of a checkout or order that got new events (a
+-- completion, a refund, a dispute, a late start); the post-hook drops rows whose exposure
+-- dim_exposure no longer has.
 {%- set pre_days = 14 %}
 {%- set only_rebuilt = "identity_id in (select identity_id from rebuilt_identities)" if is_incremental() else "true" %}
 with
@@ -25,17 +27,24 @@ rebuilt_identities as (
 
     {{ identities_rewritten_since_built(ref('int_events_sessionized')) }}
     union
-    select orders.identity_id from {{ ref('fact_orders') }} as orders
-    where orders.order_id in (
-        select changed.order_id from {{ ref('stg_silver__order_events') }} as changed
-        where {{ rewritten_since_built('changed') }}
-    )
-    union
-    select checkouts.identity_id from {{ ref('fact_checkouts') }} as checkouts
-    where checkouts.checkout_id in (
-        select changed.checkout_id from {{ ref('stg_silver__checkout_events') }} as changed
-        where {{ rewritten_since_built('changed') }}
-    )
+    -- every identity with an event of a checkout or order that got new events: the buyer
+    -- now, and one a late, earlier event took the checkout or order from
+    select family.identity_id
+    from {{ ref('stg_silver__checkout_events') }} as checkout_events
+    inner join {{ ref('int_family_event_identities') }} as family
+        on family.event_id = checkout_events.event_id
+    where checkout_events.checkout_id in (
+            select changed.checkout_id from {{ ref('stg_silver__checkout_events') }} as changed
+            where {{ rewritten_since_built('changed') }}
+        )
+        or checkout_events.order_id in (
+            select changed.order_id from {{ ref('stg_silver__checkout_events') }} as changed
+            where {{ rewritten_since_built('changed') }}
+        )
+        or checkout_events.order_id in (
+            select changed.order_id from {{ ref('stg_silver__order_events') }} as changed
+            where {{ rewritten_since_built('changed') }}
+        )
 
 ),
 {%- endif %}
