@@ -110,10 +110,16 @@
     in, now perhaps without events). A re-stitch rewrites the whole timelines of the old
     and the new identity, so every identity whose events changed is here. -#}
 {% macro identities_rewritten_since_built(sessionized) -%}
+    {{ identities_of_rows(sessionized, rewritten_since_built('rewritten')) }}
+{%- endmacro %}
+
+{#- The identity and the anonymous id of every row of `relation` (alias `rewritten`)
+    meeting `condition`, as one column `identity_id`. -#}
+{% macro identities_of_rows(relation, condition) -%}
     with changed as (
         select rewritten.identity_id, rewritten.anon_id
-        from {{ sessionized }} as rewritten
-        where {{ rewritten_since_built('rewritten') }}
+        from {{ relation }} as rewritten
+        where {{ condition }}
     )
     select identity_id from changed where identity_id is not null
     union

@@ -16,12 +16,7 @@
 {% macro identities_written_since_sessions(sessions, events) -%}
     {%- set before = "select coalesce(max(built.gold_built_at), cast('1970-01-01 00:00:00' as timestamp)) from "
         ~ sessions ~ " as built where built.gold_built_at < " ~ gold_built_at() -%}
-    {%- set since = literal_of(before, 'timestamp') -%}
-    select written.identity_id from {{ events }} as written
-    where written.gold_built_at > {{ since }} and written.identity_id is not null
-    union
-    select written.anon_id from {{ events }} as written
-    where written.gold_built_at > {{ since }} and written.anon_id is not null
+    {{ identities_of_rows(events, 'rewritten.gold_built_at > ' ~ literal_of(before, 'timestamp')) }}
 {%- endmacro %}
 
 {#- fact_sessions' post-hook: delete the sessions no event belongs to any more (a late
