@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,13 +72,8 @@ def _event_day(line: bytes) -> str:
     """The UTC day of a line's event_ts, the event_dt Silver gives it ("" for lines that
     are not an event, or whose event_ts ingest rejects: planted junk). An event_ts with an
     offset may fall on the UTC day before or after the date it spells."""
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return ""
-    ts = event.get("event_ts") if isinstance(event, dict) else None
-    at = parse_event_ts(ts) if isinstance(ts, str) else None
-    return at.astimezone(UTC).date().isoformat() if at is not None else ""
+    at = _event_time(line)
+    return at.date().isoformat() if at is not None else ""
 
 
 def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
@@ -107,10 +102,31 @@ def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
     return early, late, n_early, n_late
 
 
-def _cli(home: Path, *args: str) -> tuple[float, float | None, str]:
-    """`lakehouse ARGS` on `home`: (seconds, peak RSS MB, stdout)."""
+def arrival_after(path: Path) -> str:
+    """A load clock (LAKEHOUSE_NOW) for the events in NDJSON `path`: the next whole hour
+    after the last of them happened, as when a day's events have all arrived."""
+    last = max(filter(None, (_event_time(line) for line in path.open("rb"))))
+    return (last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
+def _event_time(line: bytes) -> datetime | None:
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    ts = event.get("event_ts") if isinstance(event, dict) else None
+    at = parse_event_ts(ts) if isinstance(ts, str) else None
+    return at.astimezone(UTC) if at is not None else None
+
+
+def _cli(home: Path, *args: str, now: str | None = None) -> tuple[float, float | None, str]:
+    """`lakehouse ARGS` on `home` (its clock frozen at `now`, if given): (seconds, peak RSS
+    MB, stdout)."""
     t = time.perf_counter()
-    p = lakehouse(*args, home=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    clock = {"LAKEHOUSE_NOW": now} if now else None
+    p = lakehouse(*args, home=home, extra_env=clock, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
     seconds = time.perf_counter() - t
     peak = child_peak_rss_mb(p)
@@ -298,7 +314,9 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     home = workdir / "build-lake"
     early, late, n_early, n_late = split_last_day(dataset, workdir)
     n_all = n_early + n_late
-    load_s, load_peak, load_out = _cli(home, "load", str(early))
+    # Each part arrives after its last event, as a day's events do (received_at): the new
+    # day lands in arrival hours of its own, not in the hour the 29 days before arrived.
+    load_s, load_peak, load_out = _cli(home, "load", str(early), now=arrival_after(early))
     drop_page_cache(home / "bronze")  # as the floor's, below
     refine_wall, refine_peak, refine_out = _cli(home, "refine")
     refine_s = refine_seconds(refine_out)
@@ -319,7 +337,7 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
                 note=f"refine's own time; `lakehouse refine` wall {refine_wall:.2f} s"),
         ]  # fmt: skip
     first = build_child(home, full_refresh=True)
-    _cli(home, "load", str(late))
+    _cli(home, "load", str(late), now=arrival_after(late))
     _cli(home, "refine")
     inc = build_child(home)
     console.print(

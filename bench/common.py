@@ -111,11 +111,14 @@ runpy.run_module("lakehouse.cli", run_name="__main__")
 _peak_files: dict[int, Path] = {}
 
 
-def lakehouse(*args: str, home: Path, **kw: object) -> subprocess.Popen[bytes]:
-    """`lakehouse ARGS` in a child process; `child_peak_rss_mb(proc)` after it ends."""
+def lakehouse(
+    *args: str, home: Path, extra_env: dict[str, str] | None = None, **kw: object
+) -> subprocess.Popen[bytes]:
+    """`lakehouse ARGS` in a child process (with `extra_env` set); `child_peak_rss_mb(proc)`
+    after it ends."""
     fd, peak = tempfile.mkstemp(prefix="bench-peak-")
     os.close(fd)
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "BENCH_PEAK_FILE": peak}
+    env = {**os.environ, **(extra_env or {}), "LAKEHOUSE_HOME": str(home), "BENCH_PEAK_FILE": peak}
     proc = subprocess.Popen([sys.executable, "-c", _CLI, *args], env=env, cwd=ROOT, **kw)  # type: ignore[call-overload]
     _peak_files[proc.pid] = Path(peak)
     return proc

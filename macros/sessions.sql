@@ -21,21 +21,27 @@
 
 {#- fact_sessions' post-hook: delete the sessions no event belongs to any more (a late
     event or a login merged or split them). An incremental run looks only at the sessions of
-    the identities whose events were written since its last build; a full refresh at all. -#}
+    the identities whose events were written since its last build, and reads fact_events
+    only for those sessions' ids; a full refresh looks at every session. -#}
 {% macro delete_sessions_without_events(sessions, events) -%}
-    {%- set scoped = is_incremental() -%}
-    {%- if scoped %}
+    {%- if is_incremental() %}
     {%- set written = identities_written_since_sessions(sessions, events) %}
-    {%- endif %}
+    delete from {{ sessions }}
+    where {{ sessions }}.identity_id in ({{ written }})
+      and {{ sessions }}.session_id not in (
+          select events.session_id
+          from {{ events }} as events
+          where events.session_id in (
+              select scoped.session_id
+              from {{ sessions }} as scoped
+              where scoped.identity_id in ({{ written }})
+          )
+      )
+    {%- else %}
     delete from {{ sessions }}
     where not exists (
         select 1 from {{ events }} as events
         where events.session_id = {{ sessions }}.session_id
-        {%- if scoped %}
-          and events.identity_id in ({{ written }})
-        {%- endif %}
     )
-    {%- if scoped %}
-      and {{ sessions }}.identity_id in ({{ written }})
     {%- endif %}
 {%- endmacro %}

@@ -3,6 +3,8 @@
 `INSTALL iceberg` needs the network, so the extensions are LOADed from the pinned PyPI
 wheels instead; and the session clock is pinned to UTC so `cast(ts as date)` gives the
 UTC day on any laptop. Athena never sees this: only the DuckDB targets list the plugin.
+It also holds every connect until `lakehouse build` has finished copying Gold to the
+working file dbt opens (workspace.py): the copy overlaps dbt's start-up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from lakehouse.silver.duck import load_extensions
+from lakehouse.transform.workspace import await_copy
 
 
 def prepare(conn: DuckDBPyConnection) -> None:
@@ -25,6 +28,10 @@ def prepare(conn: DuckDBPyConnection) -> None:
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.config = plugin_config
+
+    def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
+        # called right before dbt-duckdb opens the database file
+        await_copy()
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         prepare(conn)

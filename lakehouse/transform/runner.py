@@ -27,10 +27,10 @@ from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
-from lakehouse.silver.transform import ident, q
 from lakehouse.transform.checks import COLUMN_CHECKS, CheckPlan, plan_checks
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
+from lakehouse.transform.workspace import close_duckdb, fold_wal, gold_workspace
 
 # Node statuses dbt reports for a node that did its job.
 # no-op: exposures; warn: a data test configured `severity: warn` found rows (reported, and
@@ -239,7 +239,7 @@ def _build(
     # was free space, copied by every later build).
     fresh = full_refresh and select is None and _excludes_only_tests(exclude)
     started = time.perf_counter()
-    with _build_lock(settings), _gold_workspace(settings, fresh) as gold_env:
+    with _build_lock(settings), _gold_workspace(settings, fresh, True) as gold_env:
         outcome = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
             failures = _unfold_failures(settings, gold_env, result.failures)
@@ -413,8 +413,8 @@ def generate_docs(settings: Settings) -> Path:
                 settings, args, lambda _node: None, {"LAKEHOUSE_GOLD_PATH": str(gold)}
             )
         finally:
-            _close_duckdb()
-            _fold_wal(gold)
+            close_duckdb()
+            fold_wal(gold)
     if outcome is not None:
         raise PipelineError(outcome.replace("dbt build failed", "dbt docs generate failed"))
     return dbt_dirs(settings)[0]
@@ -484,110 +484,14 @@ def _excludes_only_tests(exclude: str | None) -> bool:
 
 
 @contextmanager
-def _gold_workspace(settings: Settings, fresh: bool = False) -> Iterator[dict[str, str]]:
-    """Env for dbt whose DuckDB path is a working copy, swapped in on success; `fresh`:
-    an empty file instead, given the tables dbt did not write (`lakehouse analyze`'s)."""
-    if settings.target == "prod":
+def _gold_workspace(
+    settings: Settings, fresh: bool = False, background: bool = False
+) -> Iterator[dict[str, str]]:
+    if settings.target == "prod":  # Athena: no file to copy
         yield {}
         return
-    gold = gold_database_path(settings)
-    gold.parent.mkdir(parents=True, exist_ok=True)
-    work = gold.with_name(gold.name + ".building")
-    for stale in (work, _wal(work)):
-        stale.unlink(missing_ok=True)
-    if gold.exists() and not fresh:
-        _clone_or_copy(gold, work)
-        if _wal(gold).exists():  # written by a dbt run outside `lakehouse build`
-            shutil.copyfile(_wal(gold), _wal(work))
-    ok = False
-    try:
-        yield {"LAKEHOUSE_GOLD_PATH": str(work)}
-        ok = True
-    finally:
-        _close_duckdb()
-        if ok:
-            if fresh and gold.exists():
-                _carry_tables(gold, work)
-            _fold_wal(work)
-            os.replace(work, gold)
-            _wal(gold).unlink(missing_ok=True)  # already folded into the copy
-        else:
-            work.unlink(missing_ok=True)
-            _wal(work).unlink(missing_ok=True)
-
-
-_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write
-
-
-def _clone_or_copy(src: Path, dst: Path) -> None:
-    """`src` to `dst` as a copy-on-write clone where the filesystem has them (btrfs, XFS
-    with reflink: instant whatever Gold's size), else an in-kernel copy_file_range (ext4:
-    a 2.5 GB Gold in 0.65 s, where shutil's sendfile loop took 1.5-5 s), else a plain copy."""
-    with src.open("rb") as fin, dst.open("wb") as fout:
-        try:
-            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
-            return
-        except OSError:
-            pass
-        copy_range = getattr(os, "copy_file_range", None)  # Linux only
-        size, copied = os.fstat(fin.fileno()).st_size, 0
-        try:
-            while copy_range is not None and copied < size:
-                step = copy_range(fin.fileno(), fout.fileno(), size - copied)
-                if step == 0:  # a filesystem that copies nothing here: copy plainly below
-                    break
-                copied += step
-        except OSError:
-            pass
-        if copy_range is not None and copied == size:
-            return
-        fout.truncate(0)
-    shutil.copyfile(src, dst)
-
-
-def _carry_tables(old: Path, new: Path) -> None:
-    """Copy into `new` each table of `old` that `new` lacks (written outside dbt)."""
-    con = duckdb.connect(str(new))
-    try:
-        con.execute(f"attach {q(str(old))} as previous (read_only)")
-        listing = "select schema_name, table_name from duckdb_tables() where database_name = "
-        have = set(con.execute(listing + "current_database()").fetchall())
-        for schema, table in con.execute(listing + "'previous'").fetchall():
-            if (schema, table) in have:
-                continue
-            name = f"{ident(schema)}.{ident(table)}"
-            con.execute(f"create schema if not exists {ident(schema)}")
-            con.execute(f"create table {name} as select * from previous.{name}")
-        con.execute("detach previous")
-    finally:
-        con.close()
-
-
-def _wal(path: Path) -> Path:
-    return path.with_name(path.name + ".wal")
-
-
-def _fold_wal(path: Path) -> None:
-    """Make `path` self-contained: replay and checkpoint a WAL left beside it, if any."""
-    if _wal(path).exists():
-        con = duckdb.connect(str(path))
-        con.execute("checkpoint")
-        con.close()
-
-
-def _close_duckdb() -> None:
-    """dbt-duckdb keeps its database open for the process; close it so the file is complete.
-
-    dbt-duckdb has no public close, so this reaches into its connection manager.
-    """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - dbt-duckdb is a pinned dependency
-        return
-    env = DuckDBConnectionManager._ENV
-    if env is not None:
-        env.close()
-    DuckDBConnectionManager.close_all_connections()
+    with gold_workspace(gold_database_path(settings), fresh, background) as env:
+        yield env
 
 
 @contextmanager
@@ -664,7 +568,7 @@ def _unfold_failures(
         r["unique_id"].split(".")[2]: r.get("compiled_code") or ""
         for r in orjson.loads(results_path.read_bytes()).get("results", [])
     }
-    _close_duckdb()  # dbt-duckdb holds the working copy open
+    close_duckdb()  # dbt-duckdb holds the working copy open
     # opened by path, so its catalog has the name dbt-duckdb's compiled SQL uses
     con = duckdb.connect(work, read_only=True)
     unfolded: list[NodeResult] = []

@@ -1,8 +1,9 @@
 {{ config(**upsert_config('event_id', partitioned_by=['event_dt'])) }}
 
 -- The stitched identity and Gold session of every event in the Silver families that the
--- order, checkout and referral marts rebuild in full: a small lookup, so those marts do
--- not each scan all of int_events_sessionized. Incremental: the rows of those events that
+-- order, checkout and referral marts rebuild in full, and of every consent.update (whose
+-- identity dim_identity takes its consent from): a small lookup, so those models do not
+-- each scan all of int_events_sessionized. Incremental: the rows of those events that
 -- int_events_sessionized rewrote since the last build (new, or re-stitched).
 with family_events as (
 
@@ -11,6 +12,9 @@ with family_events as (
     select event_id from {{ ref('stg_silver__order_events') }}
     union all
     select event_id from {{ ref('stg_silver__referral_events') }}
+    union all
+    select event_id from {{ ref('stg_silver__account_events') }}
+    where event_name = 'consent.update'
 
 ),
 

@@ -75,18 +75,22 @@ linked as (
 ranked_consent as (
 
     select
-        sessionized.identity_id,
+        identified.identity_id,
         consent_updates.sets_analytics_consent,
         consent_updates.sets_marketing_consent,
         consent_updates.event_at,
         -- the last consent.update of each identity decides (ties: the later event_id)
         row_number() over (
-            partition by sessionized.identity_id
+            partition by identified.identity_id
             order by consent_updates.event_at desc, consent_updates.event_id desc
         ) as recency
     from consent_updates
-    inner join sessionized on sessionized.event_id = consent_updates.event_id
-    where sessionized.identity_id is not null
+    inner join {{ ref('int_family_event_identities') }} as identified
+        on identified.event_id = consent_updates.event_id
+    where identified.identity_id is not null
+    {%- if is_incremental() %}
+      and identified.identity_id in (select identity_id from rebuilt_identities)
+    {%- endif %}
 
 ),
 

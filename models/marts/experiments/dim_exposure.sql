@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_events_sessionized') }}
 {{
     config(**upsert_config(
         ['exp_id', 'identity_id'],
@@ -8,8 +9,9 @@
 -- EXP-3: one row per experiment × identity, from its first exp.view. The identity is the
 -- analysis unit; metrics in fact_experiments count from first_exposed_at.
 -- Incremental: the identities with events rewritten since the last build are recomputed
--- from all their exposures and replace their rows; an exposure row such an identity no
--- longer has (an anonymous id that logged in) comes out as NULLs the post-hook deletes.
+-- from all their exposures (int_exposure_events) and replace their rows; an exposure row
+-- such an identity no longer has (an anonymous id that logged in) comes out as NULLs the
+-- post-hook deletes.
 with
 
 {% if is_incremental() -%}
@@ -20,34 +22,14 @@ rebuilt_identities as (
 ),
 {%- endif %}
 
-views as (
-
-    select * from {{ ref('stg_silver__experiment_events') }}
-    where event_name = 'exp.view'
-
-),
-
-sessionized as (
-
-    select * from {{ ref('int_events_sessionized') }}
-    {%- if is_incremental() %}
-    where identity_id in (select identity_id from rebuilt_identities)
-    {%- endif %}
-
-),
-
 identified as (
 
-    select
-        views.exp_id,
-        sessionized.identity_id,
-        sessionized.session_id,
-        views.variant,
-        views.event_id,
-        views.event_at
-    from views
-    inner join sessionized on sessionized.event_id = views.event_id
-    where sessionized.identity_id is not null
+    select exp_id, identity_id, session_id, variant, event_id, event_at
+    from {{ ref('int_exposure_events') }}
+    where identity_id is not null
+    {%- if is_incremental() %}
+      and identity_id in (select identity_id from rebuilt_identities)
+    {%- endif %}
 
 ),
 
