@@ -102,13 +102,17 @@ def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
     return early, late, n_early, n_late
 
 
-def arrival_after(path: Path) -> str:
+def arrival_after(path: Path, before: datetime | None = None) -> str:
     """A load clock (LAKEHOUSE_NOW) for the events in NDJSON `path`: the next whole hour
-    after the last of them happened, as when a day's events have all arrived."""
-    last = max(filter(None, (_event_time(line) for line in path.open("rb"))))
-    return (last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
+    after the last of them (those before `before`: the generator plants events dated
+    2099) happened, as when a day's events have all arrived."""
+    times = (_event_time(line) for line in path.open("rb"))
+    last = max(t for t in times if t is not None and (before is None or t < before))
+    return _hour_after(last).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hour_after(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 def _event_time(line: bytes) -> datetime | None:
@@ -316,7 +320,10 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     n_all = n_early + n_late
     # Each part arrives after its last event, as a day's events do (received_at): the new
     # day lands in arrival hours of its own, not in the hour the 29 days before arrived.
-    load_s, load_peak, load_out = _cli(home, "load", str(early), now=arrival_after(early))
+    early_clock = arrival_after(early)
+    # the new day (and its short tail) happened within two days of the earlier days
+    late_clock = arrival_after(late, before=datetime.fromisoformat(early_clock) + timedelta(days=2))
+    load_s, load_peak, load_out = _cli(home, "load", str(early), now=early_clock)
     drop_page_cache(home / "bronze")  # as the floor's, below
     refine_wall, refine_peak, refine_out = _cli(home, "refine")
     refine_s = refine_seconds(refine_out)
@@ -337,7 +344,7 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
                 note=f"refine's own time; `lakehouse refine` wall {refine_wall:.2f} s"),
         ]  # fmt: skip
     first = build_child(home, full_refresh=True)
-    _cli(home, "load", str(late), now=arrival_after(late))
+    _cli(home, "load", str(late), now=late_clock)
     _cli(home, "refine")
     inc = build_child(home)
     console.print(
