@@ -23,9 +23,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -76,18 +76,41 @@ def _event_day(line: bytes) -> str:
     return at.date().isoformat() if at is not None else ""
 
 
-def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
+class Split(NamedTuple):
+    """The dataset split by `split_last_day`, with a load clock (LAKEHOUSE_NOW) for each
+    part: the next whole hour after its last event, as when a day's events have all
+    arrived."""
+
+    early: Path
+    late: Path
+    n_early: int
+    n_late: int
+    early_clock: str
+    late_clock: str
+
+
+def split_last_day(dataset: Path, out_dir: Path) -> Split:
     """The dataset as (the days before, the last full event day and the window's short
     tail after it) NDJSON files and their line counts: time moves forward, so the new day
     holds nothing older events could point at (an order that a referral in the tail
     qualifies on). Streams twice (count, then split): 100M events do not fit in memory."""
     counts: Counter[str] = Counter()
+    latest: dict[str, datetime] = {}
     with dataset.open("rb") as f:
         for line in f:
-            counts[_event_day(line)] += 1
+            at = _event_time(line)
+            day = at.date().isoformat() if at is not None else ""
+            counts[day] += 1
+            if at is not None and (day not in latest or at > latest[day]):
+                latest[day] = at
     counts.pop("", None)
     typical = sorted(counts.values())[len(counts) // 2]
     last = max(d for d, n in counts.items() if n >= typical // 2)
+    # the tail is the day after the last full one; later days are the generator's planted
+    # far-future events (2099), which no clock should wait for
+    tail = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    early_clock = _hour_after(max(at for day, at in latest.items() if day < last))
+    late_clock = _hour_after(max(at for day, at in latest.items() if last <= day <= tail))
     early, late = out_dir / "days-before.ndjson", out_dir / "last-day.ndjson"
     n_early = n_late = 0
     with dataset.open("rb") as f, early.open("wb") as e, late.open("wb") as la:
@@ -99,16 +122,11 @@ def split_last_day(dataset: Path, out_dir: Path) -> tuple[Path, Path, int, int]:
             else:
                 e.write(line)
                 n_early += 1
-    return early, late, n_early, n_late
+    return Split(early, late, n_early, n_late, _clock(early_clock), _clock(late_clock))
 
 
-def arrival_after(path: Path, before: datetime | None = None) -> str:
-    """A load clock (LAKEHOUSE_NOW) for the events in NDJSON `path`: the next whole hour
-    after the last of them (those before `before`: the generator plants events dated
-    2099) happened, as when a day's events have all arrived."""
-    times = (_event_time(line) for line in path.open("rb"))
-    last = max(t for t in times if t is not None and (before is None or t < before))
-    return _hour_after(last).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _clock(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _hour_after(at: datetime) -> datetime:
@@ -316,14 +334,12 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     """The build rows; `lean` (bench-scale) adds the bulk load and refine of this lake with
     refine's COPY floor, and leaves out the models-only build."""
     home = workdir / "build-lake"
-    early, late, n_early, n_late = split_last_day(dataset, workdir)
+    split = split_last_day(dataset, workdir)
+    early, late, n_early, n_late = split.early, split.late, split.n_early, split.n_late
     n_all = n_early + n_late
     # Each part arrives after its last event, as a day's events do (received_at): the new
     # day lands in arrival hours of its own, not in the hour the 29 days before arrived.
-    early_clock = arrival_after(early)
-    # the new day (and its short tail) happened within two days of the earlier days
-    late_clock = arrival_after(late, before=datetime.fromisoformat(early_clock) + timedelta(days=2))
-    load_s, load_peak, load_out = _cli(home, "load", str(early), now=early_clock)
+    load_s, load_peak, load_out = _cli(home, "load", str(early), now=split.early_clock)
     drop_page_cache(home / "bronze")  # as the floor's, below
     refine_wall, refine_peak, refine_out = _cli(home, "refine")
     refine_s = refine_seconds(refine_out)
@@ -344,7 +360,7 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
                 note=f"refine's own time; `lakehouse refine` wall {refine_wall:.2f} s"),
         ]  # fmt: skip
     first = build_child(home, full_refresh=True)
-    _cli(home, "load", str(late), now=late_clock)
+    _cli(home, "load", str(late), now=split.late_clock)
     _cli(home, "refine")
     inc = build_child(home)
     console.print(

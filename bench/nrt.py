@@ -61,7 +61,7 @@ def measure(dataset: Path, workdir: Path) -> list[Row]:
     from lakehouse.clock import NOW_ENV
 
     home = workdir / "nrt-lake"
-    early, late, n_early, n_late = split_last_day(dataset, workdir)
+    early, late, n_early, n_late, *_clocks = split_last_day(dataset, workdir)
     day = _last_day(late)
     saved = os.environ.get(NOW_ENV)
     os.environ[NOW_ENV] = f"{day}T23:30:00Z"  # children inherit it
