@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from lakehouse.errors import PipelineError
 from lakehouse.silver.transform import ident, q
 
 
@@ -28,15 +29,18 @@ class _Copy(threading.Thread):
     def __init__(self, src: Path, dst: Path) -> None:
         super().__init__(name="gold-copy", daemon=True)
         self.src, self.dst = src, dst
-        self.error: BaseException | None = None
+        self.error: PipelineError | None = None
 
     def run(self) -> None:
         try:
             clone_or_copy(self.src, self.dst)
             if wal(self.src).exists():  # written by a dbt run outside `lakehouse build`
                 shutil.copyfile(wal(self.src), wal(self.dst))
-        except BaseException as exc:  # re-raised in the thread that waits for the copy
-            self.error = exc
+        except OSError as exc:  # raised in the thread that waits for the copy
+            self.error = PipelineError(
+                f"could not copy Gold {self.src} to its working file {self.dst}: {exc}; "
+                "free disk space there (a build needs room for a second Gold) and run again."
+            )
 
     def finish(self) -> None:
         if self.ident is not None:  # started in the background, else run in the caller
@@ -74,24 +78,23 @@ def gold_workspace(
     for stale in (work, wal(work)):
         stale.unlink(missing_ok=True)
     copy = _Copy(gold, work) if gold.exists() and not fresh else None
-    if copy is not None:
-        if background:
+    ok = False
+    try:
+        if copy is not None and background:
             with _pending_lock:
                 _pending = copy
             copy.start()
-        else:
+        elif copy is not None:
             copy.run()
             copy.finish()
-    ok = False
-    try:
         yield {"LAKEHOUSE_GOLD_PATH": str(work)}
         ok = True
     finally:
-        failed_copy: BaseException | None = None
+        failed_copy: Exception | None = None
         if copy is not None and background:
             try:
                 copy.finish()  # a build that failed before dbt connected still waits here
-            except BaseException as exc:  # never swap in a partial copy
+            except Exception as exc:  # never swap in a partial copy
                 failed_copy, ok = exc, False
             with _pending_lock:
                 _pending = None

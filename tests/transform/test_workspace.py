@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lakehouse.errors import PipelineError
 from lakehouse.transform import workspace
 from lakehouse.transform.workspace import await_copy, gold_workspace
 
@@ -51,7 +52,7 @@ def test_a_failed_copy_fails_the_connect_and_leaves_gold(
 ) -> None:
     gold = _gold(tmp_path / "gold.duckdb", 10)
     monkeypatch.setattr(workspace, "clone_or_copy", _failing_copy)
-    with pytest.raises(OSError, match="No space left"), gold_workspace(gold, background=True):
+    with pytest.raises(PipelineError, match="No space left"), gold_workspace(gold, background=True):
         await_copy()  # what the dbt-duckdb plugin calls before it connects
     assert _count(gold) == 10
     assert not (tmp_path / "gold.duckdb.building").exists()
@@ -63,7 +64,7 @@ def test_a_failed_copy_is_not_swapped_in_when_nothing_connected(
 ) -> None:
     gold = _gold(tmp_path / "gold.duckdb", 10)
     monkeypatch.setattr(workspace, "clone_or_copy", _failing_copy)
-    with pytest.raises(OSError, match="No space left"), gold_workspace(gold, background=True):
+    with pytest.raises(PipelineError, match="No space left"), gold_workspace(gold, background=True):
         pass
     assert _count(gold) == 10
     assert not (tmp_path / "gold.duckdb.building").exists()
