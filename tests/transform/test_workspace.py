@@ -47,27 +47,19 @@ def _failing_copy(src: Path, dst: Path) -> None:
     raise OSError(28, "No space left on device")
 
 
-def test_a_failed_copy_fails_the_connect_and_leaves_gold(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("connects", [True, False])
+def test_a_failed_copy_is_an_error_and_never_swapped_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connects: bool
 ) -> None:
+    """Whether dbt reached its connect (the plugin's await_copy) or failed before it."""
     gold = _gold(tmp_path / "gold.duckdb", 10)
     monkeypatch.setattr(workspace, "clone_or_copy", _failing_copy)
     with pytest.raises(PipelineError, match="No space left"), gold_workspace(gold, background=True):
-        await_copy()  # what the dbt-duckdb plugin calls before it connects
+        if connects:
+            await_copy()
     assert _count(gold) == 10
     assert not (tmp_path / "gold.duckdb.building").exists()
     await_copy()  # nothing pending after the build
-
-
-def test_a_failed_copy_is_not_swapped_in_when_nothing_connected(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gold = _gold(tmp_path / "gold.duckdb", 10)
-    monkeypatch.setattr(workspace, "clone_or_copy", _failing_copy)
-    with pytest.raises(PipelineError, match="No space left"), gold_workspace(gold, background=True):
-        pass
-    assert _count(gold) == 10
-    assert not (tmp_path / "gold.duckdb.building").exists()
 
 
 def test_a_foreground_copy_is_whole_when_the_block_starts(tmp_path: Path) -> None:
