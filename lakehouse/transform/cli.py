@@ -62,8 +62,9 @@ def build(settings: Settings, full_refresh: bool, select: str | None, test_all: 
 
     console.print(f"building Gold (target {settings.target}) under {settings.home} …")
     result = run_build(
-        settings, full_refresh=full_refresh, select=select, on_node=progress, test_all=test_all
-    )
+        settings, full_refresh=full_refresh, select=select, on_node=progress, test_all=test_all,
+        on_notice=lambda line: console.print(f"[yellow]{line}[/]"),
+    )  # fmt: skip
     slowest = sorted(
         (n for n in result.nodes if n.resource_type == "model"), key=lambda n: -n.seconds
     )[:3]

@@ -66,6 +66,8 @@ class BuildResult:
     nodes: list[NodeResult] = field(default_factory=list)
     seconds: float = 0.0
     snapshot_seconds: float = 0.0  # freezing the ops source (OBS-1/4) before dbt
+    # why a build asked to be incremental ran as a full refresh (None: it did not)
+    full_refresh_reason: str | None = None
 
     def count(self, resource_type: str) -> int:
         return sum(1 for n in self.nodes if n.resource_type == resource_type)
@@ -91,12 +93,16 @@ def build(
     on_node: Callable[[NodeResult], None] | None = None,
     extra_vars: dict[str, Any] | None = None,
     test_all: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """`dbt build` (seeds, models, data and unit tests) over the current Silver snapshot.
 
     `select`/`exclude` are dbt selectors (e.g. exclude "resource_type:test" skips data
     tests); `silver_metadata` overrides the resolved snapshot (tests build from hand-made tables);
-    `on_node` is called as each node finishes. An incremental build tests only the rows
+    `on_node` is called as each node finishes; `on_notice` with a line the user should
+    read before dbt starts (e.g. why it runs as a full refresh). An incremental build
+    whose incremental models' SQL changed since the last build runs as a full refresh.
+    An incremental build tests only the rows
     it wrote (macros/tests/test_scope.sql) unless `test_all`; a full refresh tests all.
     An incremental build also skips seeds and unit tests while the project's files (and
     `extra_vars`) are unchanged since the last successful whole-project build.
@@ -106,7 +112,7 @@ def build(
     with record_run(settings, "build") as run:
         result = _build(
             settings, full_refresh, select, exclude, silver_metadata, on_node, extra_vars, test_all,
-            _run_clock(run.started_at),
+            _run_clock(run.started_at), on_notice,
         )  # fmt: skip
         run.rows_in = _silver_rows(result.silver_metadata)
         run.rows_out = sum(1 for n in result.nodes if n.resource_type == "model")
@@ -151,6 +157,7 @@ def _build(
     extra_vars: dict[str, Any] | None,
     test_all: bool,
     started_at: str,
+    on_notice: Callable[[str], None] | None = None,
 ) -> BuildResult:
     if settings.target == "prod":
         _require_prod_env()
@@ -179,6 +186,16 @@ def _build(
         "LAKEHOUSE_TEST_DAYS_FROM": "",
     }
     previous = _last_build(settings)
+    if not (full_refresh or test_all or select or exclude) and settings.target != "prod":
+        changed = _changed_incremental_models(_read_last_build_manifest(settings))
+        if changed:
+            full_refresh = True
+            result.full_refresh_reason = (
+                f"incremental model(s) {', '.join(changed)} changed since the last build, "
+                "so rows kept by the old version may not match the new: rebuilding Gold in full"
+            )
+            if on_notice is not None:
+                on_notice(result.full_refresh_reason)
     incremental = not (full_refresh or test_all)
     if previous.get("started_at") and incremental:
         run_env["LAKEHOUSE_TEST_ROWS_SINCE"] = previous["started_at"]
@@ -330,6 +347,29 @@ def _last_build(settings: Settings) -> dict[str, str]:
 def _read_last_build_manifest(settings: Settings) -> dict[str, Any] | None:
     path = _last_build_manifest(settings)
     return orjson.loads(path.read_bytes()) if path.is_file() else None
+
+
+def _changed_incremental_models(manifest: dict[str, Any] | None) -> list[str]:
+    """The incremental models whose SQL differs from the build that kept `manifest`: the
+    rows they kept follow the old SQL (which rows, what each holds), and only a full
+    refresh is sure to give the new SQL's table. (A changed macro is not seen here: after
+    such an upgrade, `lakehouse build --full-refresh`, as the README says.)"""
+    if manifest is None:
+        return []
+    from dbt.contracts.files import FileHash
+    from dbt_common.clients.system import load_file_contents
+
+    changed = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["config"]["materialized"] != "incremental":
+            continue
+        path = PROJECT_ROOT / node["original_file_path"]
+        now = (
+            FileHash.from_contents(load_file_contents(str(path))).checksum if path.is_file() else ""
+        )
+        if now != node["checksum"]["checksum"]:
+            changed.append(node["name"])
+    return sorted(changed)
 
 
 def _code_only_nodes(manifest: dict[str, Any] | None) -> str:

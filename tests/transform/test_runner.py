@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from lakehouse.config import Settings
@@ -264,3 +265,28 @@ def test_a_full_refresh_starts_gold_afresh_and_keeps_tables_dbt_does_not_write(
     build(settings, full_refresh=True, exclude="resource_type:test resource_type:unit_test")
     # (20 free blocks against 1 in this run: dbt's own swap of one table frees a block)
     assert free_blocks() <= 1 < copied
+
+
+def test_a_changed_incremental_model_rebuilds_gold_in_full(settings: Settings) -> None:
+    """When an incremental model's SQL differs from the last build's (an upgrade), the rows
+    it kept follow the old SQL: the next build runs as a full refresh and says why; the one
+    after is incremental again."""
+    write_silver(settings, [silver_row("evt_1", "page.view", "2026-10-01T09:00:00",
+                                       anon_id="a1", loaded_at="2026-10-01T09:30:00")])  # fmt: skip
+    build(settings)
+    # the kept manifest as an older fact_events.sql left it
+    kept = runner._last_build_manifest(settings)
+    manifest = orjson.loads(kept.read_bytes())
+    node = manifest["nodes"]["model.lakehouse.fact_events"]
+    node["checksum"]["checksum"] = "0" * 64
+    kept.write_bytes(orjson.dumps(manifest))
+    notices: list[str] = []
+    ran: list[NodeResult] = []
+    result = build(settings, on_node=ran.append, on_notice=notices.append)
+    assert result.full_refresh_reason is not None
+    assert notices == [result.full_refresh_reason]
+    assert "fact_events changed since the last build" in notices[0]
+    assert "cities" in {n.name for n in ran}  # a full refresh runs the seeds again
+    again = build(settings)
+    assert again.full_refresh_reason is None
+    assert again.count("seed") == 0
