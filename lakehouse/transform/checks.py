@@ -12,18 +12,19 @@ manifest of the last successful whole-project build (kept beside its state), so
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 COLUMN_CHECKS = "column_checks"
-# The generic tests column_checks runs (its macro knows each one's macro). Relationships
-# stay nodes of their own: they read another model, which may not be rebuilt yet when the
-# checked model's tests run.
+# The generic tests column_checks runs (its macro knows each one's macro). A relationships
+# test reads another model too: it folds only into a column_checks that names that model
+# in its `after` argument (so dbt runs the check after it), else it keeps its own node.
 FOLDED_KINDS = (
     "not_null", "unique", "accepted_values", "accepted_range", "expression_is_true",
-    "unique_combination_of_columns", "is_binary", "is_monotonic",
+    "unique_combination_of_columns", "is_binary", "is_monotonic", "relationships",
 )  # fmt: skip
 
 
@@ -31,7 +32,7 @@ FOLDED_KINDS = (
 class CheckPlan:
     """`by_relation`: the relation each `column_checks` node tests → the test ids it runs
     (the env var its macro reads); `exclude`: dbt selectors for those tests' own nodes.
-    By kind when every test of the folded kinds is folded: dbt matches each selector
+    By kind where every test of a kind is folded, else by name: dbt matches each selector
     against every node, and a few hundred names took seconds."""
 
     by_relation: dict[str, list[str]] = field(default_factory=dict)
@@ -48,29 +49,31 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
         for key, node in (*nodes.items(), *manifest.get("sources", {}).items())
     }
     tests = [node for node in nodes.values() if node["resource_type"] == "test"]
-    checked = {
-        _parent(node): relations.get(_parent(node))
-        for node in tests
-        if _test_name(node) == COLUMN_CHECKS and _parent(node)
-    }
+    checks = [node for node in tests if _test_name(node) == COLUMN_CHECKS and _tested(node)]
+    checked = {_tested(node): relations.get(_tested(node)) for node in checks}
+    # what each column_checks runs after: its model and the models named in `after`
+    after = {_tested(node): set(node["depends_on"]["nodes"]) for node in checks}
     by_relation: dict[str, list[str]] = {rel: [] for rel in checked.values() if rel}
-    folded: list[str] = []
-    own_node = False  # a test of a folded kind that must still run as its own node
+    folded: dict[str, list[str]] = {kind: [] for kind in FOLDED_KINDS}
+    own_node: set[str] = set()  # kinds with a test that must still run as its own node
     for node in tests:
-        if _test_name(node) not in FOLDED_KINDS:
+        kind = _test_name(node)
+        if kind not in FOLDED_KINDS:
             continue
-        parent = _parent(node)
-        relation = checked.get(parent) if parent else None
-        if relation and _foldable(node):
+        tested = _tested(node)
+        relation = checked.get(tested) if tested else None
+        reads = set(node["depends_on"]["nodes"])
+        if relation and tested and reads <= after[tested] and _foldable(node):
             by_relation[relation].append(node["unique_id"])
-            folded.append(node["name"])
+            folded[kind].append(node["name"])
         else:
-            own_node = True
-    if own_node:
-        exclude = tuple(sorted(folded))
-    else:
-        exclude = tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
-    return CheckPlan(by_relation, exclude if folded else ())
+            own_node.add(kind)
+    exclude = [
+        selector
+        for kind, names in folded.items() if names
+        for selector in (sorted(names) if kind in own_node else [f"test_name:{kind}"])
+    ]  # fmt: skip
+    return CheckPlan(by_relation, tuple(exclude))
 
 
 def _test_name(node: dict[str, Any]) -> str | None:
@@ -78,7 +81,12 @@ def _test_name(node: dict[str, Any]) -> str | None:
     return meta.get("name")
 
 
-def _parent(node: dict[str, Any]) -> str | None:
+def _tested(node: dict[str, Any]) -> str | None:
+    """The model, seed or source a test is defined on: dbt's attached node (a source
+    test has none), else its only parent."""
+    attached: str | None = node.get("attached_node")
+    if attached:
+        return attached
     parents = node.get("depends_on", {}).get("nodes", [])
     return parents[0] if len(parents) == 1 else None
 
@@ -89,14 +97,23 @@ _DEFAULT_VERDICT = {"severity": "error", "fail_calc": "count(*)", "warn_if": "!=
 
 
 def _foldable(node: dict[str, Any]) -> bool:
-    """A generic single-table test of this project or dbt's, with the default verdict and
-    arguments dbt stored as values (one holding Jinja, such as a `var()` bound, or a
-    `ref()`, needs its own node's rendering)."""
+    """A generic test of this project or dbt's, with the default verdict and arguments dbt
+    stored as values (one holding Jinja, such as a `var()` bound, or a `ref()`, needs its
+    own node's rendering; a relationships test's `to`, which column_checks takes from its
+    `after` refs, excepted)."""
     config = node["config"]
     verdict = {k: config.get(k, v) for k, v in _DEFAULT_VERDICT.items()}
     verdict["severity"] = str(verdict["severity"]).lower()
     if verdict != _DEFAULT_VERDICT or node["test_metadata"].get("namespace"):
         return False
     kwargs = {k: v for k, v in node["test_metadata"]["kwargs"].items() if k != "model"}
+    if _test_name(node) == "relationships":
+        to = str(kwargs.pop("to", ""))  # column_checks takes it from its `after` refs
+        if not _REF.fullmatch(to):
+            return False
     text = orjson.dumps(kwargs).decode()
     return not any(mark in text for mark in ("{{", "{%", "var(", "ref(", "source("))
+
+
+# a relationships test's `to` that column_checks can match to one of its `after` models
+_REF = re.compile(r"""\s*ref\(\s*['"][A-Za-z0-9_]+['"]\s*\)\s*""")

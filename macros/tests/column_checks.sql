@@ -10,7 +10,7 @@
     test that failed and how many rows it found. The first build after a project change,
     `--test-all` and plain `dbt build` run every test as its own node, and this one checks
     nothing. -#}
-{% test column_checks(model) %}
+{% test column_checks(model, after=[]) %}
   {%- set plan = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
   {#- keyed by the relation tested: the `model` here is that relation, not this node. The
       plan lists every column_checks of the project it was made from, so a missing entry
@@ -25,6 +25,9 @@
     {%- for name, value in test.test_metadata.kwargs.items() if name != 'model' -%}
       {%- do kwargs.update({name: value}) -%}
     {%- endfor -%}
+    {%- if test.test_metadata.name == 'relationships' -%}
+      {%- do kwargs.update({'to': column_checks_after(after, kwargs['to'])}) -%}
+    {%- endif -%}
     {%- set scoped = test_scoped_relation(model, test, test.config.where or '') -%}
     {%- set check = column_check_macro(test.test_metadata.name) -%}
     {%- do ns.checks.append((test.name, check(model=scoped, **kwargs))) -%}
@@ -43,6 +46,17 @@
   {%- endif -%}
 {% endtest %}
 
+{#- A relationships test's `to` (the text `ref('name')`) as the relation among this
+    column_checks' `after` refs (rendered by dbt, and the reason dbt runs this node after
+    them); checks.py folds only tests whose `to` is there. -#}
+{% macro column_checks_after(after, to) -%}
+  {%- set name = modules.re.search("ref\\(\\s*['\"]([A-Za-z0-9_]+)['\"]", to).group(1) -%}
+  {%- for relation in after if relation.identifier == name -%}
+    {%- do return(relation) -%}
+  {%- endfor -%}
+  {{ exceptions.raise_compiler_error("column_checks: " ~ to ~ " is not among its `after` models; add it there") }}
+{%- endmacro %}
+
 {#- The macro behind generic test `name`: dbt's own (not_null, unique, accepted_values) or
     this project's (macros/tests/). -#}
 {% macro column_check_macro(name) -%}
@@ -53,6 +67,8 @@
     {%- do return(adapter.dispatch('test_unique', 'dbt')) -%}
   {%- elif name == 'accepted_values' -%}
     {%- do return(adapter.dispatch('test_accepted_values', 'dbt')) -%}
+  {%- elif name == 'relationships' -%}
+    {%- do return(adapter.dispatch('test_relationships', 'dbt')) -%}
   {%- endif -%}
   {%- do return(context['test_' ~ name]) -%}
 {%- endmacro %}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lakehouse.transform.checks import FOLDED_KINDS, CheckPlan, plan_checks
+from lakehouse.transform.checks import CheckPlan, plan_checks
 
 ORDERS = "model.lakehouse.fact_orders"
 SESSIONS = "model.lakehouse.fact_sessions"
+IDENTITY = "model.lakehouse.dim_identity"
 
 
 def _test(
@@ -72,7 +73,8 @@ def test_single_table_tests_fold_into_their_model_and_are_left_out_by_kind(
             "test.lakehouse.accepted_range_fact_orders_amount.0",
         ]
     }
-    assert plan.exclude == tuple(f"test_name:{kind}" for kind in FOLDED_KINDS)
+    # by kind, but not relationships: one of them keeps its own node
+    assert plan.exclude == ("test_name:not_null", "test_name:accepted_range")
 
 
 def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_name(
@@ -101,7 +103,8 @@ def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_n
             "test.lakehouse.unique_fact_orders_order_id.0",
         ]
     }
-    assert plan.exclude == ("not_null_fact_orders_currency", "unique_fact_orders_order_id")
+    # not_null by name (one keeps its node); every unique test folded: by kind
+    assert plan.exclude == ("not_null_fact_orders_currency", "test_name:unique")
 
 
 def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
@@ -125,3 +128,30 @@ def test_a_test_with_its_own_verdict_or_macro_keeps_its_node(tmp_path: Path) -> 
     plan = plan_checks(_manifest(tmp_path, *ORDER_CHECKS, tolerant, packaged, referring))
     assert plan.by_relation == {'"gold"."main"."fact_orders"': [CURRENCY_ID]}
     assert plan.exclude == ("not_null_fact_orders_currency",)
+
+
+def test_a_relationships_test_folds_into_a_column_checks_that_runs_after_its_model(
+    tmp_path: Path,
+) -> None:
+    """column_checks(after=[ref('fact_sessions')]) depends on fact_sessions, so dbt runs it
+    once both models are built: the relationships test to fact_sessions folds into it.
+    One to a model not in `after`, or with a warn verdict, keeps its own node."""
+    checks = _test("column_checks_fact_orders_", "column_checks", [ORDERS, SESSIONS],
+                   after=["ref('fact_sessions')"])  # fmt: skip
+    checks["attached_node"] = ORDERS
+    to_sessions = _test("relationships_fact_orders_session_id", "relationships",
+                        [SESSIONS, ORDERS], column_name="session_id",
+                        to="ref('fact_sessions')", field="session_id")  # fmt: skip
+    to_identity = _test("relationships_fact_orders_identity_id", "relationships",
+                        [IDENTITY, ORDERS], column_name="identity_id",
+                        to="ref('dim_identity')", field="identity_id")  # fmt: skip
+    warned = _test("relationships_fact_orders_buyer", "relationships", [SESSIONS, ORDERS],
+                   severity="warn", column_name="buyer", to="ref('fact_sessions')",
+                   field="session_id")  # fmt: skip
+    for test in (to_sessions, to_identity, warned):
+        test["attached_node"] = ORDERS
+    plan = plan_checks(_manifest(tmp_path, checks, to_sessions, to_identity, warned))
+    assert plan.by_relation == {
+        '"gold"."main"."fact_orders"': ["test.lakehouse.relationships_fact_orders_session_id.0"]
+    }
+    assert plan.exclude == ("relationships_fact_orders_session_id",)

@@ -207,8 +207,34 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
     assert not names & {"cities", "dim_city", "dim_profile", "stg_silver__messages",
                         "stg_silver__events", "unique_dim_city_city_id"}  # fmt: skip
     assert not [n for n in ran if n.resource_type in ("seed", "unit_test")]
-    # a relationships test from an event table to a seed dimension still runs
-    assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" in names
+    # a relationships test from an event table to a seed dimension runs inside the event
+    # table's column_checks, which names the dimension in `after`
+    assert [n for n in names if n.startswith("column_checks_fact_checkouts_")]
+    assert not [n for n in names if n.startswith("relationships_fact_checkouts_")]
+
+
+def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> None:
+    """A checkout for a profile dim_profile does not have fails the relationships test
+    folded into fact_checkouts' column_checks, reported under the test's own name."""
+    write_silver(settings, [silver_row("evt_ok", "page.view", "2026-10-01T09:00:00",
+                                       anon_id="a1", loaded_at="2026-10-01T09:30:00")])  # fmt: skip
+    build(settings)
+    checkout = {"checkout_id": "chk_1", "profile_id": "pro_nowhere", "amount_cents": 9900,
+                "currency": "EUR"}  # fmt: skip
+    write_silver(settings, [silver_row("evt_chk", "checkout.start", "2026-10-01T10:00:00",
+                                       anon_id="a1", payload=checkout,
+                                       loaded_at="2026-10-01T10:30:00")])  # fmt: skip
+    ran: list[NodeResult] = []
+    with pytest.raises(PipelineError) as failed:
+        build(settings, on_node=ran.append)
+    assert (
+        "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_: fail: "
+        "1 failing row(s), found by column_checks_fact_checkouts_ref_dim_identity"
+        in str(failed.value)
+    )
+    assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" not in {
+        n.name for n in ran
+    }
 
 
 def test_silver_source_tests_cover_new_rows_and_their_ids(settings: Settings) -> None:
