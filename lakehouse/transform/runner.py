@@ -186,8 +186,9 @@ def _build(
         "LAKEHOUSE_TEST_DAYS_FROM": "",
     }
     previous = _last_build(settings)
+    kept = _read_last_build_manifest(settings)  # read once: several MB of JSON at 10M events
     if not (full_refresh or test_all or select or exclude) and settings.target != "prod":
-        changed = _changed_incremental_models(_read_last_build_manifest(settings))
+        changed = _changed_incremental_models(kept)
         if changed:
             full_refresh = True
             result.full_refresh_reason = (
@@ -212,7 +213,7 @@ def _build(
         incremental and previous.get("code") == code and gold_database_path(settings).exists()
     )
     # what the last whole-project build parsed: the same project while `code` is unchanged
-    manifest = _read_last_build_manifest(settings) if previous.get("code") == code else None
+    manifest = kept if previous.get("code") == code else None
     args = ["build", *_common_args(settings), "--vars", orjson.dumps(dbt_vars).decode()]
     if settings.target != "prod":
         args += ["--threads", str(_duckdb_threads())]
