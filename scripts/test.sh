@@ -8,5 +8,8 @@ $BIN/ruff format --check lakehouse tests bench
 $BIN/mypy
 echo "== schema registry drift check"
 $BIN/lakehouse schemas check
-echo "== pytest"
-$BIN/python -m pytest -q -p no:cacheprovider "$@"
+# one xdist worker per core, at most 4 (each builds lakes of its own); tests that share a
+# lake built once stay on one worker (tests/conftest.py groups them)
+WORKERS=${TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
+echo "== pytest ($WORKERS workers)"
+$BIN/python -m pytest -q -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@"

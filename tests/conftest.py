@@ -25,6 +25,23 @@ from lakehouse.ingest.registry import default_registry
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` spreads the suite over xdist workers (`--dist loadgroup`), one test at a
+    time except where tests share a fixture built once: tests using a folder's
+    session-scoped fixture (a lake built once for the folder) form that folder's group,
+    tests using a module-scoped one their file's, so each is built on one worker only."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        fixtures = [f for defs in (info.name2fixturedefs.values() if info else ()) for f in defs]
+        folders = sorted(
+            f.baseid for f in fixtures if f.scope == "session" and f.baseid not in ("", "tests")
+        )
+        if folders:
+            item.add_marker(pytest.mark.xdist_group(folders[0]))
+        elif any(f.scope == "module" for f in fixtures):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(tmp_path / "lake").ensure()
