@@ -9,7 +9,7 @@ $BIN/mypy
 echo "== schema registry drift check"
 $BIN/lakehouse schemas check
 # one xdist worker per core, at most 4 (each builds lakes of its own); tests that share a
-# lake built once stay on one worker (tests/conftest.py groups them)
+# lake built once stay on one worker (tests/conftest.py schedules them)
 WORKERS=${TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
 echo "== pytest ($WORKERS workers)"
-$BIN/python -m pytest -q -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@"
+$BIN/python -m pytest -q -p no:cacheprovider -n "$WORKERS" "$@"

@@ -4,6 +4,7 @@ examples, and a real `lakehouse serve` process on a free loopback port."""
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import signal
 import socket
@@ -25,21 +26,38 @@ from lakehouse.ingest.registry import default_registry
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` spreads the suite over xdist workers (`--dist loadgroup`), one test at a
-    time except where tests share a fixture built once: tests using a folder's
-    session-scoped fixture (a lake built once for the folder) form that folder's group,
-    tests using a module-scoped one their file's, so each is built on one worker only."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        fixtures = [f for defs in (info.name2fixturedefs.values() if info else ()) for f in defs]
-        folders = sorted(
-            f.baseid for f in fixtures if f.scope == "session" and f.baseid not in ("", "tests")
-        )
-        if folders:
-            item.add_marker(pytest.mark.xdist_group(folders[0]))
-        elif any(f.scope == "module" for f in fixtures):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`make test` spreads the suite over xdist workers one test at a time, except where
+    tests share a fixture built once: a folder whose conftest has session-scoped fixtures
+    (a lake built once for the folder) goes to one worker whole, a file with module-scoped
+    ones likewise, so no lake is built twice. (xdist's own `loadgroup` marks do not reach
+    its scheduler under pytest 9, hence a scheduler of our own.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    if config.getvalue("dist") != "load":  # an explicit --dist other than -n's default
+        return None
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_fixture_scope(nodeid)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def shared_fixture_scope(nodeid: str) -> str:
+    """The unit of tests that must run on one worker: the test's folder, file or itself."""
+    module = nodeid.split("::", 1)[0]
+    folder = str(Path(module).parent)
+    if _declares_scope(ROOT / folder / "conftest.py", "session"):
+        return folder
+    if _declares_scope(ROOT / module, "module"):
+        return module
+    return nodeid
+
+
+@functools.cache
+def _declares_scope(path: Path, scope: str) -> bool:
+    return path.is_file() and f'scope="{scope}"' in path.read_text()
 
 
 @pytest.fixture
