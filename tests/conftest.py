@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -57,7 +58,9 @@ def shared_fixture_scope(nodeid: str) -> str:
 
 @functools.cache
 def _declares_scope(path: Path, scope: str) -> bool:
-    return path.is_file() and f'scope="{scope}"' in path.read_text()
+    """Whether `path` defines a fixture of `scope` (any quoting or spacing of the argument)."""
+    pattern = rf"""scope\s*=\s*["']{scope}["']"""
+    return path.is_file() and re.search(pattern, path.read_text()) is not None
 
 
 @pytest.fixture
