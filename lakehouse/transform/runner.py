@@ -28,6 +28,7 @@ from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
 from lakehouse.transform.checks import COLUMN_CHECKS, CheckPlan, plan_checks
+from lakehouse.transform.dbt_log import DbtLog, dbt_file_log_level
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
 from lakehouse.transform.workspace import close_duckdb, fold_wal, gold_workspace
@@ -489,7 +490,7 @@ def _common_args(settings: Settings) -> list[str]:
         "--target-path", str(target_path),
         "--log-path", str(log_path),
         "--log-level", "none",
-        "--log-level-file", os.environ.get("LAKEHOUSE_DBT_FILE_LOG", "info"),
+        "--log-level-file", dbt_file_log_level(),
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
     ]  # fmt: skip
@@ -583,8 +584,9 @@ def _invoke(
             )
         )
 
-    with _dbt_environment(settings, env):
-        outcome = dbtRunner(callbacks=[callback]).invoke(args)
+    log = dbt_dirs(settings)[1] / "dbt.log"
+    with _dbt_environment(settings, env), DbtLog(log) as write_log:
+        outcome = dbtRunner(callbacks=[callback, write_log]).invoke(args)
     if outcome.exception is not None:
         return f"dbt could not run: {_clean(str(outcome.exception))}", {}
     if not outcome.success:
@@ -593,7 +595,6 @@ def _invoke(
             for run in getattr(outcome.result, "results", None) or []
             if run.status not in _OK
         }
-        log = dbt_dirs(settings)[1] / "dbt.log"
         return f"dbt build failed; see {log}; Gold was left unchanged.", compiled
     return None, {}
 

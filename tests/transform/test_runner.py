@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -85,6 +86,36 @@ def test_a_failing_data_test_is_reported(settings: Settings) -> None:
     ):
         build(settings, select="stg_silver__messages")
     assert not settings.gold_path.exists()
+
+
+def test_dbt_log_has_dbts_info_lines_and_no_sql(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_silver(settings, [_bad_message("2026-10-01T11:00:00")])
+    log = dbt_dirs(settings)[1] / "dbt.log"
+    with pytest.raises(PipelineError, match="Gold was left unchanged"):
+        build(settings, select="stg_silver__messages")
+    lines = log.read_text().splitlines()
+    test = "not_null_stg_silver__messages_to_profile_id"
+    # dbt's own line format: time, level, thread, message
+    assert any(
+        re.fullmatch(
+            rf"\d\d:\d\d:\d\d\.\d{{6}} \[error\] \[Thread-\d.{{0,3}}\s*\]: .*FAIL 1 {test}.*", line
+        )
+        for line in lines
+    ), lines
+    assert any(f"Failure in test {test}" in line for line in lines)
+    assert any(
+        "OK created sql view model main_staging.stg_silver__messages" in line for line in lines
+    )
+    assert not [line for line in lines if "[debug]" in line or "select" in line.lower()]
+    # any other level is dbt's to write, debug lines (each statement's SQL) included
+    monkeypatch.setenv("LAKEHOUSE_DBT_FILE_LOG", "debug")
+    log.unlink()
+    with pytest.raises(PipelineError):
+        build(settings, select="stg_silver__messages")
+    text = log.read_text()
+    assert "[debug]" in text and "select" in text.lower()
 
 
 def _bad_message(loaded_at: str) -> dict[str, object]:
