@@ -9,6 +9,7 @@ half-built Gold and readers (dashboards, `lakehouse query`) are never locked out
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -563,6 +564,20 @@ def _dbt_environment(settings: Settings, extra: dict[str, str]) -> Iterator[None
                 os.environ[key] = old
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while dbt runs: its full passes walk dbt's
+    parsed project again and again (1.2 s of a build's Python at 1M events, holding the GIL
+    the build's threads share) to free a few tens of MB, which a later pass frees anyway."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _invoke(
     settings: Settings, args: list[str], on_node: Callable[[NodeResult], None], env: dict[str, str]
 ) -> tuple[str | None, dict[str, str]]:
@@ -585,7 +600,7 @@ def _invoke(
         )
 
     log = dbt_dirs(settings)[1] / "dbt.log"
-    with _dbt_environment(settings, env), DbtLog(log) as write_log:
+    with _dbt_environment(settings, env), DbtLog(log) as write_log, _no_cyclic_gc():
         outcome = dbtRunner(callbacks=[callback, write_log]).invoke(args)
     if outcome.exception is not None:
         return f"dbt could not run: {_clean(str(outcome.exception))}", {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -116,6 +117,17 @@ def test_dbt_log_has_dbts_info_lines_and_no_sql(
         build(settings, select="stg_silver__messages")
     text = log.read_text()
     assert "[debug]" in text and "select" in text.lower()
+
+
+def test_the_cyclic_gc_pauses_while_dbt_runs_only(settings: Settings) -> None:
+    write_silver(settings, [_bad_message("2026-10-01T11:00:00")])
+    during: list[bool] = []
+    with pytest.raises(PipelineError):  # and a failed build enables it again too
+        build(
+            settings, select="stg_silver__messages", on_node=lambda _: during.append(gc.isenabled())
+        )
+    assert len(during) >= 2 and not any(during)  # the view and its tests
+    assert gc.isenabled()
 
 
 def _bad_message(loaded_at: str) -> dict[str, object]:
