@@ -44,6 +44,7 @@ _PROD_ENV = ("LAKEHOUSE_ATHENA_REGION", "LAKEHOUSE_ATHENA_S3_STAGING_DIR")
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "dbt_tests")
 # Seeds (and the data tests on them) and unit tests: the same result for the same code.
 _CODE_ONLY = "resource_type:seed resource_type:unit_test"
+_LEFT_OUT = ("seed", "unit_test")  # the resource types _CODE_ONLY names
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,48 @@ def _code_only_nodes(manifest: dict[str, Any] | None) -> str:
     if manifest is None:
         return _CODE_ONLY
     nodes: dict[str, Any] = manifest["nodes"]
+    code_only = code_only_keys(manifest)
+    # Fewer selectors where one covers many (dbt matches each against every node, three
+    # times a build): every view; a seed folder, or a code-only model's YAML file, when
+    # every node dbt's path: method finds there is code only (or a seed).
+    selectors = [_CODE_ONLY, "config.materialized:view"]
+    left = {key for key in code_only if nodes[key]["config"].get("materialized") != "view"}
+    everything = {
+        **nodes, **manifest.get("sources", {}), **manifest.get("exposures", {}),
+        **manifest.get("unit_tests", {}),
+    }  # fmt: skip
+    seed_folders = {
+        _files(n)[0].split("/", 1)[0] for n in nodes.values() if n["resource_type"] == "seed"
+    }
+    model_ymls = {_files(nodes[key])[1] for key in left if nodes[key]["resource_type"] == "model"}
+    for path in sorted(seed_folders) + sorted(model_ymls - {""}):
+        inside = {key for key, node in everything.items() if _under(node, path)}
+        if inside and all(
+            k in code_only or everything[k]["resource_type"] in _LEFT_OUT for k in inside
+        ):
+            selectors.append(f"path:{path}")
+            left -= inside
+    return " ".join([*selectors, *sorted(nodes[key]["name"] for key in left)])
+
+
+def _files(node: dict[str, Any]) -> tuple[str, str]:
+    """A node's file and its YAML patch's file ("" without one), relative to the project."""
+    patch = str(node.get("patch_path") or "")
+    return str(node.get("original_file_path", "")), patch.split("://", 1)[-1] if patch else ""
+
+
+def _under(node: dict[str, Any], path: str) -> bool:
+    """Whether dbt's `path:` method selects `node` for `path` (a folder or file): its
+    file is the path or under it, or its YAML patch is the path."""
+    file, patch = _files(node)
+    return file == path or file.startswith(path + "/") or patch == path
+
+
+def code_only_keys(manifest: dict[str, Any]) -> set[str]:
+    """The models and data tests of `manifest` (by unique id) whose result only the
+    project's code decides: views, tables built from seeds alone, and the data tests whose
+    every parent is a seed or such a table."""
+    nodes: dict[str, Any] = manifest["nodes"]
     static = {key for key, node in nodes.items() if node["resource_type"] == "seed"}
     grown = True
     while grown:  # tables whose every parent is static, up the DAG
@@ -402,8 +445,7 @@ def _code_only_nodes(manifest: dict[str, Any] | None) -> str:
         parents = set(node.get("depends_on", {}).get("nodes", []))
         return node["resource_type"] == "test" and bool(parents) and parents <= static
 
-    names = {node["name"] for key, node in nodes.items() if same_result(key, node)}
-    return " ".join([_CODE_ONLY, *sorted(names)])
+    return {key for key, node in nodes.items() if same_result(key, node)}
 
 
 def _project_hash(dbt_vars: dict[str, Any] | None) -> str:

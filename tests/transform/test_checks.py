@@ -155,3 +155,26 @@ def test_a_relationships_test_folds_into_a_column_checks_that_runs_after_its_mod
         '"gold"."main"."fact_orders"': ["test.lakehouse.relationships_fact_orders_session_id.0"]
     }
     assert plan.exclude == ("relationships_fact_orders_session_id",)
+
+
+def test_when_the_kinds_own_nodes_only_warn_one_intersection_leaves_the_folded_out(
+    tmp_path: Path,
+) -> None:
+    """The folded tests all fail the build, so `test_name:K,config.severity:error` is
+    exactly them while every test of the kind left on its own node only warns: one
+    selector instead of a name each (dbt matches every selector against every node)."""
+    checks = _test("column_checks_fact_orders_", "column_checks", [ORDERS, SESSIONS],
+                   after=["ref('fact_sessions')"])  # fmt: skip
+    folded = [
+        _test(f"relationships_fact_orders_{c}", "relationships", [SESSIONS, ORDERS],
+              column_name=c, to="ref('fact_sessions')", field="session_id")
+        for c in ("session_id", "first_session_id")
+    ]  # fmt: skip
+    warned = _test("relationships_fact_orders_buyer", "relationships", [SESSIONS, ORDERS],
+                   severity="warn", column_name="buyer", to="ref('fact_sessions')",
+                   field="session_id")  # fmt: skip
+    for test in (checks, *folded, warned):
+        test["attached_node"] = ORDERS
+    plan = plan_checks(_manifest(tmp_path, checks, *folded, warned))
+    assert plan.by_relation == {'"gold"."main"."fact_orders"': [t["unique_id"] for t in folded]}
+    assert plan.exclude == ("test_name:relationships,config.severity:error",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import orjson
@@ -13,6 +14,7 @@ import pytest
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.transform import runner
+from lakehouse.transform.checks import plan_checks
 from lakehouse.transform.runner import (
     NodeResult,
     _failure_message,
@@ -128,6 +130,37 @@ def test_the_cyclic_gc_pauses_while_dbt_runs_only(settings: Settings) -> None:
         )
     assert len(during) >= 2 and not any(during)  # the view and its tests
     assert gc.isenabled()
+
+
+def test_the_few_exclusions_leave_out_what_naming_every_node_would(settings: Settings) -> None:
+    """dbt's own selection is the judge: `dbt ls` with the handful of selectors an
+    incremental build excludes (views, a seed folder, model YAML files, test kinds) lists
+    the same nodes as with every left-out node named, at a fraction of the selectors."""
+    from dbt.cli.main import dbtRunner
+
+    def dbt(*args: str) -> Any:
+        with runner._dbt_environment(settings, {}):
+            outcome = dbtRunner().invoke([*args, *runner._common_args(settings)])
+        assert outcome.success, outcome.exception
+        return outcome.result
+
+    dbt("parse")
+    manifest = orjson.loads((dbt_dirs(settings)[0] / "manifest.json").read_bytes())
+    plan = plan_checks(manifest)
+    few = [*runner._code_only_nodes(manifest).split(), *plan.exclude]
+    folded = {test for tests in plan.by_relation.values() for test in tests}
+    left_out = runner.code_only_keys(manifest) | folded
+    names = sorted(manifest["nodes"][key]["name"] for key in left_out)
+    every = ["resource_type:seed", "resource_type:unit_test", *names]
+    assert len(few) * 5 < len(every)
+
+    def listed(exclude: list[str]) -> set[str]:
+        args = ["--resource-type", "all", "--indirect-selection", "empty", "--exclude"]
+        return set(dbt("ls", "--output", "name", *args, *exclude))
+
+    kept = listed(few)
+    assert kept == listed(every)
+    assert {"fact_events", "column_checks_stg_silver__messages_"} <= kept
 
 
 def _bad_message(loaded_at: str) -> dict[str, object]:
@@ -248,12 +281,19 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
     assert "column_checks_stg_silver__messages_" in names
     assert not [n for n in names if n.startswith("not_null_")]
     assert not names & {"cities", "dim_city", "dim_profile", "stg_silver__messages",
-                        "stg_silver__events", "unique_dim_city_city_id"}  # fmt: skip
+                        "stg_silver__events", "unique_dim_city_city_id",
+                        "unique_cities_city_id"}  # fmt: skip
     assert not [n for n in ran if n.resource_type in ("seed", "unit_test")]
     # a relationships test from an event table to a seed dimension runs inside the event
     # table's column_checks, which names the dimension in `after`
     assert [n for n in names if n.startswith("column_checks_fact_checkouts_")]
     assert not [n for n in names if n.startswith("relationships_fact_checkouts_")]
+    # the relationships tests that only warn keep their nodes: column_checks fails on any
+    # row (checks.py leaves the others out with one test_name,severity intersection)
+    assert {n for n in names if n.startswith("relationships_")} == {
+        f"relationships_fact_{name}_order_id__order_id__ref_fact_orders_"
+        for name in ("refunds", "payouts", "disputes", "referrals_qualifying")
+    }
 
 
 def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> None:
