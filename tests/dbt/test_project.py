@@ -138,7 +138,8 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # every single-table test folds into its model's column_checks on incremental builds,
     # so those builds leave the tests' own nodes out by kind (checks.py); so does every
     # relationships test but the four that warn (a refund, dispute, payout or referral
-    # before its late order), whose folded siblings are left out by name
+    # before its late order), so the folded ones are left out as the kind's tests that fail
+    # the build (one test_name,severity intersection)
     plan = plan_checks(manifest)
     tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
     kinds = [(node.get("test_metadata") or {}).get("name") for node in tests]
@@ -149,7 +150,14 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     warned = {n["name"] for n in relationships if str(n["config"]["severity"]).lower() == "warn"}
     assert len(warned) == 4 and all("__ref_fact_orders_" in name for name in warned)
     folded_relationships = sorted({n["name"] for n in relationships} - warned)
-    assert plan.exclude == (*[f"test_name:{kind}" for kind in single], *folded_relationships)
+    assert plan.exclude == (
+        *[f"test_name:{kind}" for kind in single],
+        "test_name:relationships,config.severity:error",
+    )
+    folded_ids = {test for tests in plan.by_relation.values() for test in tests}
+    assert sorted(n["name"] for n in relationships if n["unique_id"] in folded_ids) == (
+        folded_relationships
+    )
     assert len(folded_relationships) > 25
     assert sum(map(len, plan.by_relation.values())) == (
         sum(kind in single for kind in kinds) + len(folded_relationships)
