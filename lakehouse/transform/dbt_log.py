@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,10 +43,14 @@ class DbtLog:
         self.path = path
         self._lock = threading.Lock()
         self._file: TextIO | None = None
+        self._scrub: Callable[[str], str] = str
 
     def __enter__(self) -> DbtLog:
         if not writes_log():
             return self
+        from dbt_common.events.functions import env_scrubber  # dbt's secret masking
+
+        self._scrub = env_scrubber
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
             os.replace(self.path, self.path.with_name(self.path.name + ".1"))
@@ -61,11 +66,9 @@ class DbtLog:
         info = event.info
         if self._file is None or info.level not in _LEVELS:
             return
-        from dbt_common.events.functions import env_scrubber
-
         stamp = datetime.fromtimestamp(info.ts.seconds + info.ts.nanos / 1e9)
         ts = stamp.strftime("%H:%M:%S.%f")
-        line = f"{ts} [{info.level:<5}] [{info.thread[:10]:<10}]: {env_scrubber(info.msg)}\n"
+        line = f"{ts} [{info.level:<5}] [{info.thread[:10]:<10}]: {self._scrub(info.msg)}\n"
         if info.name == "MainReportVersion":  # an invocation starts, as dbt marks it
             line = f"\n\n{'=' * 30} {ts} | {info.invocation_id} {'=' * 30}\n{line}"
         with self._lock:
