@@ -1,13 +1,13 @@
-"""Which data tests a build runs inside one `column_checks` node per model.
+"""Which data tests a build runs folded into one query, in one dbt node.
 
 dbt runs each data test as a node of its own, and a node costs tens of milliseconds of
 compile, transaction and event handling whatever its query: with ~400 tests that is most
-of a small incremental build and a third of a full one. A model that declares the
-`column_checks` test (macros/tests/column_checks.sql) has its single-table tests run as
-one query instead,
-each check over the same rows its own node would test. The plan is read from the
-manifest of the last successful whole-project build (kept beside its state), so
-`lakehouse build` folds only while the project is unchanged since that build.
+of a small incremental build and a third of a full one. The single-table tests of every
+model that declares the `column_checks` test (macros/tests/column_checks.sql) run instead
+as one query in one node, dbt_tests/column_checks_all.sql, each check over the same rows
+its own node would test. The plan is read from the manifest of the last successful
+whole-project build (kept beside its state), so `lakehouse build` folds only while the
+project is unchanged since that build.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from typing import Any
 import orjson
 
 COLUMN_CHECKS = "column_checks"
-# The generic tests column_checks runs (its macro knows each one's macro). A relationships
-# test reads another model too: it folds only into a column_checks that names that model
-# in its `after` argument (so dbt runs the check after it), else it keeps its own node.
+# the singular test that runs every folded test (dbt_tests/column_checks_all.sql)
+CARRIER = "column_checks_all"
+# The generic tests that fold (column_checks_all knows each one's macro). A relationships
+# test reads another model too: it folds only where its model's column_checks names that
+# model in its `after` argument, else it keeps its own node.
 FOLDED_KINDS = (
     "not_null", "unique", "accepted_values", "accepted_range", "expression_is_true",
     "unique_combination_of_columns", "is_binary", "is_monotonic", "relationships",
@@ -30,14 +32,22 @@ FOLDED_KINDS = (
 
 @dataclass(frozen=True)
 class CheckPlan:
-    """`by_relation`: the relation each `column_checks` node tests → the test ids it runs
-    (the env var its macro reads); `exclude`: dbt selectors for those tests' own nodes.
-    By kind where every test of a kind is folded, or where the rest of the kind only warns
-    (kind and severity error), else by name: dbt matches each selector against every
-    node, three times a build, and a few hundred names took seconds."""
+    """`by_relation`: the relation tested → the ids of its tests that column_checks_all
+    runs (the env var its macro reads); `exclude`: dbt selectors for what the build leaves
+    out: the folded tests' own nodes (by kind where every test of a kind is folded, or
+    where the rest of the kind only warns (kind and severity error), else by name: dbt
+    matches each selector against every node, three times a build, and a few hundred names
+    took seconds) and the column_checks declarations. Folding nothing leaves out the
+    declarations and column_checks_all, and every test runs as its own node."""
 
     by_relation: dict[str, list[str]] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = (f"test_name:{COLUMN_CHECKS}", CARRIER)
+
+    def without(self, skipped: set[str]) -> dict[str, list[str]]:
+        """`by_relation` without the tests in `skipped` (the build leaves out their own
+        nodes for another reason: they would give the same result)."""
+        kept = {rel: [t for t in ids if t not in skipped] for rel, ids in self.by_relation.items()}
+        return {rel: ids for rel, ids in kept.items() if ids}
 
 
 def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
@@ -51,6 +61,11 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
     }
     tests = [node for node in nodes.values() if node["resource_type"] == "test"]
     checks = [node for node in tests if _test_name(node) == COLUMN_CHECKS and _tested(node)]
+    carrier = next((node for node in tests if node["name"] == CARRIER), None)
+    checked_reads = {key for node in checks for key in node["depends_on"]["nodes"]}
+    if carrier is None or not checked_reads <= set(carrier["depends_on"]["nodes"]):
+        # column_checks_all must run after everything its tests read: else fold nothing
+        return CheckPlan()
     checked = {_tested(node): relations.get(_tested(node)) for node in checks}
     # what each column_checks runs after: its model and the models named in `after`
     after = {_tested(node): set(node["depends_on"]["nodes"]) for node in checks}
@@ -69,7 +84,7 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
             folded[kind].append(node["name"])
         else:
             own_node.setdefault(kind, []).append(node)
-    exclude: list[str] = []
+    exclude: list[str] = [f"test_name:{COLUMN_CHECKS}"]
     for kind, names in folded.items():
         if not names:
             continue
@@ -82,6 +97,8 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
             exclude.append(f"test_name:{kind},config.severity:error")
         else:
             exclude += sorted(names)
+    if not any(by_relation.values()):
+        return CheckPlan()
     return CheckPlan(by_relation, tuple(exclude))
 
 

@@ -28,7 +28,7 @@ from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
-from lakehouse.transform.checks import COLUMN_CHECKS, CheckPlan, plan_checks
+from lakehouse.transform.checks import CARRIER, CheckPlan, plan_checks
 from lakehouse.transform.dbt_log import DbtLog, dbt_file_log_level
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
@@ -227,15 +227,17 @@ def _build(
         # selection may read tables this Gold does not have yet
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
     code_only = ""
+    same_result: set[str] = set()
     if skip_code_only and select:
         code_only = _CODE_ONLY
     elif skip_code_only:
-        code_only = _code_only_nodes(manifest)
+        same_result = code_only_keys(manifest) if manifest is not None else set()
+        code_only = _code_only_nodes(manifest, same_result)
         # excluding a view must not exclude the tests on it: they check new Silver rows
         args += ["--indirect-selection", "empty"]
-    # a model's single-table tests run in its one column_checks node (checks.py), planned
-    # from the last build's manifest while the project is unchanged since; after a change,
-    # and with --test-all, each test runs as its own node
+    # the single-table tests run as one query in one node, column_checks_all (checks.py),
+    # planned from the last build's manifest while the project is unchanged since; after a
+    # change, and with --test-all, each test runs as its own node
     # (a --select may name a test itself; Athena has no working copy to name failures from)
     fold = (
         not test_all and select is None and settings.target != "prod"
@@ -243,7 +245,7 @@ def _build(
     )  # fmt: skip
     checks = plan_checks(manifest) if fold else CheckPlan()
     run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
-        orjson.dumps(checks.by_relation).decode() if checks.exclude else ""
+        orjson.dumps(checks.without(same_result)).decode() if checks.by_relation else ""
     )
     # dbt writes its manifest twice a build (0.8 s of Python); an unchanged project's
     # incremental build on DuckDB already has its own kept (what the plan above read), so
@@ -251,8 +253,7 @@ def _build(
     write_json = not (fold and incremental and manifest is not None)
     if not write_json:
         args.append("--no-write-json")
-    folded = " ".join(checks.exclude) if checks.exclude else f"test_name:{COLUMN_CHECKS}"
-    excluded = " ".join(filter(None, [exclude, code_only, folded]))
+    excluded = " ".join(filter(None, [exclude, code_only, *checks.exclude]))
     if excluded:
         args += ["--exclude", *excluded.split()]
 
@@ -376,16 +377,15 @@ def _changed_incremental_models(manifest: dict[str, Any] | None) -> list[str]:
     return sorted(changed)
 
 
-def _code_only_nodes(manifest: dict[str, Any] | None) -> str:
+def _code_only_nodes(manifest: dict[str, Any] | None, code_only: set[str]) -> str:
     """dbt exclusions for what an unchanged project would rebuild to the same result:
     seeds, unit tests, views (their SQL is the project's code; they read the new rows when
-    queried), tables built from seeds alone, and the data tests of those tables and seeds.
-    Read from the last whole-project build's manifest, which the unchanged project still
-    matches."""
+    queried), tables built from seeds alone, and the data tests of those tables and seeds
+    (`code_only`: code_only_keys). Read from the last whole-project build's manifest,
+    which the unchanged project still matches."""
     if manifest is None:
         return _CODE_ONLY
     nodes: dict[str, Any] = manifest["nodes"]
-    code_only = code_only_keys(manifest)
     # Fewer selectors where one covers many (dbt matches each against every node, three
     # times a build): every view; a seed folder, or a code-only model's YAML file, when
     # every node dbt's path: method finds there is code only (or a seed).
@@ -656,19 +656,15 @@ def _invoke(
     return None, {}
 
 
-# the names dbt gives column_checks nodes: on a model or seed, and on a source
-_CHECKS_NODES = (f"{COLUMN_CHECKS}_", f"source_{COLUMN_CHECKS}_")
-
-
 def _unfold_failures(
     gold_env: dict[str, str], failures: list[NodeResult], compiled: dict[str, str]
 ) -> list[NodeResult]:
-    """`failures` with each failed column_checks node replaced by the tests that failed
-    inside it, as their own nodes would report them. Its query (`compiled`, by node name)
+    """`failures` with a failed column_checks_all replaced by the tests that failed inside
+    it, as their own nodes would report them. Its query (`compiled`, by node name)
     lists them, re-run on the working copy of Gold before it is discarded."""
     work = gold_env.get("LAKEHOUSE_GOLD_PATH")
     folded = [n for n in failures if n.resource_type == "test" and n.status == "fail"
-              and n.name.startswith(_CHECKS_NODES)]  # fmt: skip
+              and n.name == CARRIER]  # fmt: skip
     if not work or not folded:
         return failures
     close_duckdb()  # dbt-duckdb holds the working copy open

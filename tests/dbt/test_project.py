@@ -108,7 +108,7 @@ def test_vars_are_namespaced_with_defaults() -> None:
 
 def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The prod target resolves every dispatched config (no AWS call at parse time), and
-    every single-table data test can run inside its model's column_checks."""
+    every single-table data test can run folded, inside column_checks_all."""
     for name, value in {
         "LAKEHOUSE_TARGET": "prod",
         "LAKEHOUSE_ATHENA_REGION": "eu-west-1",
@@ -135,8 +135,9 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         manifest["sources"]["source.lakehouse.silver.events"]["relation_name"]
         == '"awsdatacatalog"."lake"."events"'
     )
-    # every single-table test folds into its model's column_checks on incremental builds,
-    # so those builds leave the tests' own nodes out by kind (checks.py); so does every
+    # every single-table test folds into column_checks_all on incremental builds (it runs
+    # after every model the tests read, or nothing would fold), so those builds leave the
+    # tests' own nodes out by kind, and the column_checks declarations (checks.py); so does every
     # relationships test but the four that warn (a refund, dispute, payout or referral
     # before its late order), so the folded ones are left out as the kind's tests that fail
     # the build (one test_name,severity intersection)
@@ -151,6 +152,7 @@ def test_project_parses_for_athena(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(warned) == 4 and all("__ref_fact_orders_" in name for name in warned)
     folded_relationships = sorted({n["name"] for n in relationships} - warned)
     assert plan.exclude == (
+        "test_name:column_checks",
         *[f"test_name:{kind}" for kind in single],
         "test_name:relationships,config.severity:error",
     )

@@ -1,11 +1,11 @@
-"""Which data tests a build folds into one column_checks node per model."""
+"""Which data tests a build folds into one query, run by column_checks_all."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from lakehouse.transform.checks import CheckPlan, plan_checks
+from lakehouse.transform.checks import CARRIER, CheckPlan, plan_checks
 
 ORDERS = "model.lakehouse.fact_orders"
 SESSIONS = "model.lakehouse.fact_sessions"
@@ -27,12 +27,18 @@ def _test(
     }
 
 
-def _manifest(tmp_path: Path, *tests: dict[str, Any]) -> dict[str, Any]:
+# column_checks_all, the singular test that runs the folded tests after all it reads
+CARRIER_NODE = _test(CARRIER, None, [ORDERS, SESSIONS, IDENTITY])
+
+
+def _manifest(
+    tmp_path: Path, *tests: dict[str, Any], carrier: dict[str, Any] | None = CARRIER_NODE
+) -> dict[str, Any]:
     nodes: dict[str, Any] = {
         ORDERS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_orders"'},
         SESSIONS: {"resource_type": "model", "relation_name": '"gold"."main"."fact_sessions"'},
     }
-    nodes.update({t["unique_id"]: t for t in tests})
+    nodes.update({t["unique_id"]: t for t in (*tests, *([carrier] if carrier else []))})
     return {"nodes": nodes, "sources": {}}
 
 
@@ -73,8 +79,10 @@ def test_single_table_tests_fold_into_their_model_and_are_left_out_by_kind(
             "test.lakehouse.accepted_range_fact_orders_amount.0",
         ]
     }
-    # by kind, but not relationships: one of them keeps its own node
-    assert plan.exclude == ("test_name:not_null", "test_name:accepted_range")
+    # the declarations, and by kind but not relationships: one of them keeps its own node
+    assert plan.exclude == (
+        "test_name:column_checks", "test_name:not_null", "test_name:accepted_range"
+    )  # fmt: skip
 
 
 def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_name(
@@ -104,7 +112,9 @@ def test_a_test_that_cannot_fold_keeps_its_node_and_the_others_are_left_out_by_n
         ]
     }
     # not_null by name (one keeps its node); every unique test folded: by kind
-    assert plan.exclude == ("not_null_fact_orders_currency", "test_name:unique")
+    assert plan.exclude == (
+        "test_name:column_checks", "not_null_fact_orders_currency", "test_name:unique"
+    )  # fmt: skip
 
 
 def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
@@ -113,6 +123,24 @@ def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
         tmp_path, _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="c")
     )
     assert plan_checks(path) == CheckPlan()
+    # folding nothing leaves out the column_checks declarations and column_checks_all
+    assert CheckPlan().exclude == ("test_name:column_checks", CARRIER)
+
+
+def test_nothing_folds_unless_column_checks_all_runs_after_all_its_tests_read(
+    tmp_path: Path,
+) -> None:
+    """column_checks_all runs the folded tests in one node: dbt must run it after every
+    model they read, so a carrier missing one (or no carrier) folds nothing."""
+    assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS)).by_relation
+    short = _test(CARRIER, None, [SESSIONS])
+    assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS, carrier=short)) == CheckPlan()
+    assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS, carrier=None)) == CheckPlan()
+
+
+def test_tests_the_build_leaves_out_for_their_same_result_are_not_run_folded() -> None:
+    plan = CheckPlan({"a": ["t1", "t2"], "b": ["t3"]}, ("test_name:column_checks",))
+    assert plan.without({"t2", "t3"}) == {"a": ["t1"]}
 
 
 def test_a_test_with_its_own_verdict_or_macro_keeps_its_node(tmp_path: Path) -> None:
@@ -127,7 +155,7 @@ def test_a_test_with_its_own_verdict_or_macro_keeps_its_node(tmp_path: Path) -> 
                       expression="n in (select n from ref('fact_sessions'))")  # fmt: skip
     plan = plan_checks(_manifest(tmp_path, *ORDER_CHECKS, tolerant, packaged, referring))
     assert plan.by_relation == {'"gold"."main"."fact_orders"': [CURRENCY_ID]}
-    assert plan.exclude == ("not_null_fact_orders_currency",)
+    assert plan.exclude == ("test_name:column_checks", "not_null_fact_orders_currency")
 
 
 def test_a_relationships_test_folds_into_a_column_checks_that_runs_after_its_model(
@@ -154,7 +182,7 @@ def test_a_relationships_test_folds_into_a_column_checks_that_runs_after_its_mod
     assert plan.by_relation == {
         '"gold"."main"."fact_orders"': ["test.lakehouse.relationships_fact_orders_session_id.0"]
     }
-    assert plan.exclude == ("relationships_fact_orders_session_id",)
+    assert plan.exclude == ("test_name:column_checks", "relationships_fact_orders_session_id")
 
 
 def test_when_the_kinds_own_nodes_only_warn_one_intersection_leaves_the_folded_out(
@@ -177,4 +205,6 @@ def test_when_the_kinds_own_nodes_only_warn_one_intersection_leaves_the_folded_o
         test["attached_node"] = ORDERS
     plan = plan_checks(_manifest(tmp_path, checks, *folded, warned))
     assert plan.by_relation == {'"gold"."main"."fact_orders"': [t["unique_id"] for t in folded]}
-    assert plan.exclude == ("test_name:relationships,config.severity:error",)
+    assert plan.exclude == (
+        "test_name:column_checks", "test_name:relationships,config.severity:error"
+    )  # fmt: skip

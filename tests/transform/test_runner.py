@@ -147,9 +147,14 @@ def test_the_few_exclusions_leave_out_what_naming_every_node_would(settings: Set
     dbt("parse")
     manifest = orjson.loads((dbt_dirs(settings)[0] / "manifest.json").read_bytes())
     plan = plan_checks(manifest)
-    few = [*runner._code_only_nodes(manifest).split(), *plan.exclude]
+    same_result = runner.code_only_keys(manifest)
+    few = [*runner._code_only_nodes(manifest, same_result).split(), *plan.exclude]
     folded = {test for tests in plan.by_relation.values() for test in tests}
-    left_out = runner.code_only_keys(manifest) | folded
+    declarations = {
+        key for key, node in manifest["nodes"].items()
+        if (node.get("test_metadata") or {}).get("name") == "column_checks"
+    }  # fmt: skip
+    left_out = same_result | folded | declarations
     names = sorted(manifest["nodes"][key]["name"] for key in left_out)
     every = ["resource_type:seed", "resource_type:unit_test", *names]
     assert len(few) * 5 < len(every)
@@ -160,7 +165,8 @@ def test_the_few_exclusions_leave_out_what_naming_every_node_would(settings: Set
 
     kept = listed(few)
     assert kept == listed(every)
-    assert {"fact_events", "column_checks_stg_silver__messages_"} <= kept
+    assert {"fact_events", "column_checks_all"} <= kept
+    assert not {n for n in kept if n.startswith("column_checks_") and n != "column_checks_all"}
 
 
 def _bad_message(loaded_at: str) -> dict[str, object]:
@@ -276,19 +282,19 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
         build(settings, on_node=ran.append)
     names = {n.name for n in ran}
     assert {"fact_events", "int_events_sessionized"} <= names
-    # the staging view's single-table tests ran as one query (checks.py), and the failing
-    # one is still reported by its own name (above)
-    assert "column_checks_stg_silver__messages_" in names
+    # the single-table tests ran as one query in one node (checks.py), and the failing one
+    # is still reported by its own name (above)
+    assert "column_checks_all" in names
+    assert not [n for n in names if n.startswith("column_checks_") and n != "column_checks_all"]
     assert not [n for n in names if n.startswith("not_null_")]
     assert not names & {"cities", "dim_city", "dim_profile", "stg_silver__messages",
                         "stg_silver__events", "unique_dim_city_city_id",
                         "unique_cities_city_id"}  # fmt: skip
     assert not [n for n in ran if n.resource_type in ("seed", "unit_test")]
-    # a relationships test from an event table to a seed dimension runs inside the event
-    # table's column_checks, which names the dimension in `after`
-    assert [n for n in names if n.startswith("column_checks_fact_checkouts_")]
+    # a relationships test from an event table to a seed dimension runs folded too (the
+    # event table's column_checks names the dimension in `after`)
     assert not [n for n in names if n.startswith("relationships_fact_checkouts_")]
-    # the relationships tests that only warn keep their nodes: column_checks fails on any
+    # the relationships tests that only warn keep their nodes: folded tests fail on any
     # row (checks.py leaves the others out with one test_name,severity intersection)
     assert {n for n in names if n.startswith("relationships_")} == {
         f"relationships_fact_{name}_order_id__order_id__ref_fact_orders_"
@@ -298,7 +304,7 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
 
 def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> None:
     """A checkout for a profile dim_profile does not have fails the relationships test
-    folded into fact_checkouts' column_checks, reported under the test's own name."""
+    folded into column_checks_all, reported under the test's own name."""
     write_silver(settings, [silver_row("evt_ok", "page.view", "2026-10-01T09:00:00",
                                        anon_id="a1", loaded_at="2026-10-01T09:30:00")])  # fmt: skip
     build(settings)
@@ -312,8 +318,7 @@ def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> 
         build(settings, on_node=ran.append)
     assert (
         "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_: fail: "
-        "1 failing row(s), found by column_checks_fact_checkouts_ref_dim_identity"
-        in str(failed.value)
+        "1 failing row(s), found by column_checks_all" in str(failed.value)
     )
     assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" not in {
         n.name for n in ran
