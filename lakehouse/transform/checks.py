@@ -4,8 +4,10 @@ dbt runs each data test as a node of its own, and a node costs tens of milliseco
 compile, transaction and event handling whatever its query: with ~400 tests that is most
 of a small incremental build and a third of a full one. The single-table tests of every
 model that declares the `column_checks` test (macros/tests/column_checks.sql) run instead
-as one query in one node, dbt_tests/column_checks_all.sql, each check over the same rows
-its own node would test. The plan is read from the manifest of the last successful
+in a carrier, a singular test in dbt_tests/column_checks/ that runs the tests it is given
+as one query, each check over the same rows its own node would test; each declaration
+goes to the carrier with the fewest dependencies among those depending on all its tests
+read, so the heavy tables' tests run mid-build, beside later models, not at the end. The plan is read from the manifest of the last successful
 whole-project build (kept beside its state), so `lakehouse build` folds only while the
 project is unchanged since that build.
 """
@@ -19,9 +21,10 @@ from typing import Any
 import orjson
 
 COLUMN_CHECKS = "column_checks"
-# the singular test that runs every folded test (dbt_tests/column_checks_all.sql)
-CARRIER = "column_checks_all"
-# The generic tests that fold (column_checks_all knows each one's macro). A relationships
+# the singular tests that run the folded tests, and the dbt selector for them
+CARRIERS = "dbt_tests/column_checks"
+CARRIERS_SELECTOR = f"path:{CARRIERS}"
+# The generic tests that fold (the carriers' macro knows each one's macro). A relationships
 # test reads another model too: it folds only where its model's column_checks names that
 # model in its `after` argument, else it keeps its own node.
 FOLDED_KINDS = (
@@ -32,22 +35,28 @@ FOLDED_KINDS = (
 
 @dataclass(frozen=True)
 class CheckPlan:
-    """`by_relation`: the relation tested → the ids of its tests that column_checks_all
-    runs (the env var its macro reads); `exclude`: dbt selectors for what the build leaves
-    out: the folded tests' own nodes (by kind where every test of a kind is folded, or
-    where the rest of the kind only warns (kind and severity error), else by name: dbt
+    """`by_relation`: the relation tested → the ids of its tests that fold; `carrier_of`:
+    the relation → the carrier that runs them; `exclude`: dbt selectors for what the build
+    leaves out: the folded tests' own nodes (by kind where every test of a kind is folded,
+    or where the rest of the kind only warns (kind and severity error), else by name: dbt
     matches each selector against every node, three times a build, and a few hundred names
     took seconds) and the column_checks declarations. Folding nothing leaves out the
-    declarations and column_checks_all, and every test runs as its own node."""
+    declarations and the carriers, and every test runs as its own node."""
 
     by_relation: dict[str, list[str]] = field(default_factory=dict)
-    exclude: tuple[str, ...] = (f"test_name:{COLUMN_CHECKS}", CARRIER)
+    carrier_of: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = (f"test_name:{COLUMN_CHECKS}", CARRIERS_SELECTOR)
 
-    def without(self, skipped: set[str]) -> dict[str, list[str]]:
-        """`by_relation` without the tests in `skipped` (the build leaves out their own
-        nodes for another reason: they would give the same result)."""
-        kept = {rel: [t for t in ids if t not in skipped] for rel, ids in self.by_relation.items()}
-        return {rel: ids for rel, ids in kept.items() if ids}
+    def by_carrier(self, skipped: set[str]) -> dict[str, dict[str, list[str]]]:
+        """What each carrier runs (the env var its macro reads): relation → test ids,
+        without the tests in `skipped` (the build leaves out their own nodes for another
+        reason: they would give the same result)."""
+        plan: dict[str, dict[str, list[str]]] = {}
+        for relation, ids in self.by_relation.items():
+            kept = [test for test in ids if test not in skipped]
+            if kept:
+                plan.setdefault(self.carrier_of[relation], {})[relation] = kept
+        return plan
 
 
 def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
@@ -61,14 +70,23 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
     }
     tests = [node for node in nodes.values() if node["resource_type"] == "test"]
     checks = [node for node in tests if _test_name(node) == COLUMN_CHECKS and _tested(node)]
-    carrier = next((node for node in tests if node["name"] == CARRIER), None)
-    checked_reads = {key for node in checks for key in node["depends_on"]["nodes"]}
-    if carrier is None or not checked_reads <= set(carrier["depends_on"]["nodes"]):
-        # column_checks_all must run after everything its tests read: else fold nothing
-        return CheckPlan()
+    carriers = sorted(
+        (len(node["depends_on"]["nodes"]), node["name"], set(node["depends_on"]["nodes"]))
+        for node in tests
+        if str(node.get("original_file_path", "")).startswith(CARRIERS + "/")
+    )
     checked = {_tested(node): relations.get(_tested(node)) for node in checks}
-    # what each column_checks runs after: its model and the models named in `after`
+    # what each column_checks declaration reads: its model and the models named in `after`
     after = {_tested(node): set(node["depends_on"]["nodes"]) for node in checks}
+    # each declaration's carrier: the one with the fewest dependencies that dbt runs after
+    # all it reads; a declaration no carrier covers would go untested: fold nothing
+    carrier_of: dict[str, str] = {}
+    for tested, relation in checked.items():
+        covering = [name for _, name, deps in carriers if after[tested] <= deps]
+        if not covering:
+            return CheckPlan()
+        if relation:
+            carrier_of[relation] = covering[0]
     by_relation: dict[str, list[str]] = {rel: [] for rel in checked.values() if rel}
     folded: dict[str, list[str]] = {kind: [] for kind in FOLDED_KINDS}
     own_node: dict[str, list[Any]] = {}  # by kind: the tests that must still run on their own
@@ -99,7 +117,7 @@ def plan_checks(manifest: dict[str, Any] | None) -> CheckPlan:
             exclude += sorted(names)
     if not any(by_relation.values()):
         return CheckPlan()
-    return CheckPlan(by_relation, tuple(exclude))
+    return CheckPlan(by_relation, carrier_of, tuple(exclude))
 
 
 def _severity(node: dict[str, Any]) -> str:
@@ -147,3 +165,9 @@ def _foldable(node: dict[str, Any]) -> bool:
 
 # a relationships test's `to` that column_checks can match to one of its `after` models
 _REF = re.compile(r"""\s*ref\(\s*['"][A-Za-z0-9_]+['"]\s*\)\s*""")
+
+
+def is_carrier(name: str) -> bool:
+    """Whether a node named `name` may be a carrier: the column_checks declarations check
+    nothing, so a failing test of that name prefix is one."""
+    return name.startswith(f"{COLUMN_CHECKS}_")

@@ -28,7 +28,7 @@ from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
-from lakehouse.transform.checks import CARRIER, CheckPlan, plan_checks
+from lakehouse.transform.checks import CheckPlan, is_carrier, plan_checks
 from lakehouse.transform.dbt_log import DbtLog, dbt_file_log_level
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
@@ -235,9 +235,9 @@ def _build(
         code_only = _code_only_nodes(manifest, same_result)
         # excluding a view must not exclude the tests on it: they check new Silver rows
         args += ["--indirect-selection", "empty"]
-    # the single-table tests run as one query in one node, column_checks_all (checks.py),
-    # planned from the last build's manifest while the project is unchanged since; after a
-    # change, and with --test-all, each test runs as its own node
+    # the single-table tests run as one query per carrier node (checks.py), planned from
+    # the last build's manifest while the project is unchanged since; after a change, and
+    # with --test-all, each test runs as its own node
     # (a --select may name a test itself; Athena has no working copy to name failures from)
     fold = (
         not test_all and select is None and settings.target != "prod"
@@ -245,7 +245,7 @@ def _build(
     )  # fmt: skip
     checks = plan_checks(manifest) if fold else CheckPlan()
     run_env["LAKEHOUSE_COLUMN_CHECKS"] = (
-        orjson.dumps(checks.without(same_result)).decode() if checks.by_relation else ""
+        orjson.dumps(checks.by_carrier(same_result)).decode() if checks.by_relation else ""
     )
     # dbt writes its manifest twice a build (0.8 s of Python); an unchanged project's
     # incremental build on DuckDB already has its own kept (what the plan above read), so
@@ -659,12 +659,12 @@ def _invoke(
 def _unfold_failures(
     gold_env: dict[str, str], failures: list[NodeResult], compiled: dict[str, str]
 ) -> list[NodeResult]:
-    """`failures` with a failed column_checks_all replaced by the tests that failed inside
-    it, as their own nodes would report them. Its query (`compiled`, by node name)
+    """`failures` with each failed carrier of folded tests replaced by the tests that failed
+    inside it, as their own nodes would report them. Its query (`compiled`, by node name)
     lists them, re-run on the working copy of Gold before it is discarded."""
     work = gold_env.get("LAKEHOUSE_GOLD_PATH")
     folded = [n for n in failures if n.resource_type == "test" and n.status == "fail"
-              and n.name == CARRIER]  # fmt: skip
+              and is_carrier(n.name)]  # fmt: skip
     if not work or not folded:
         return failures
     close_duckdb()  # dbt-duckdb holds the working copy open

@@ -4,26 +4,26 @@
     Each data test is a dbt node, and at a few hundred tests dbt's cost per node (compile,
     a transaction, events) outweighs the scoped queries themselves. So an incremental
     `lakehouse build` of an unchanged project leaves out the tests of every model that
-    declares `column_checks`, and these nodes too, and runs the tests as one query in one
-    node, dbt_tests/column_checks_all.sql (lakehouse/transform/checks.py decides which
-    tests, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS, keyed by the relation
-    tested). The first build after a project change, `--test-all` and plain `dbt build`
+    declares `column_checks`, and these nodes too, and runs the tests as one query per
+    carrier node, dbt_tests/column_checks/ (lakehouse/transform/checks.py decides which
+    tests run where, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS). The first build after a project change, `--test-all` and plain `dbt build`
     run every test as its own node, and this one checks nothing. -#}
 {% test column_checks(model, after=[]) %}
     select cast(null as varchar) as failed_test, 0 as failing_rows where 1 = 0
 {% endtest %}
 
-{#- The query of column_checks_all: every planned test (env LAKEHOUSE_COLUMN_CHECKS) as the
-    test's own macro over the rows its own node would read (`test_scoped_relation`), so the
+{#- The query of a carrier (dbt_tests/column_checks/): every test planned for it (env
+    LAKEHOUSE_COLUMN_CHECKS, keyed by carrier name) as the test's own macro over the rows its own node would read (`test_scoped_relation`), so the
     verdict is the same; one row per failing test, naming it and how many rows it found.
     Relations come from ref() and source(): the calling test depends on all of them. -#}
-{% macro column_checks_all() %}
-  {%- set plan = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
+{% macro column_checks_carrier() %}
+  {%- set plans = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
+  {%- set plan = plans.get(model.name, {}) -%}
   {%- set ns = namespace(checks=[]) -%}
   {%- for test_ids in plan.values() -%}
     {%- for test_id in test_ids -%}
       {%- if test_id not in graph.nodes -%}
-        {{ exceptions.raise_compiler_error("column_checks_all: the build's test plan names " ~ test_id ~ ", which this project does not have; rerun with `lakehouse build --test-all`") }}
+        {{ exceptions.raise_compiler_error("column_checks carrier: the build's test plan names " ~ test_id ~ ", which this project does not have; rerun with `lakehouse build --test-all`") }}
       {%- endif -%}
       {%- set test = graph.nodes[test_id] -%}
       {%- set kwargs = {} -%}

@@ -1,11 +1,11 @@
-"""Which data tests a build folds into one query, run by column_checks_all."""
+"""Which data tests a build folds into one query per carrier node."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from lakehouse.transform.checks import CARRIER, CheckPlan, plan_checks
+from lakehouse.transform.checks import CARRIERS_SELECTOR, CheckPlan, plan_checks
 
 ORDERS = "model.lakehouse.fact_orders"
 SESSIONS = "model.lakehouse.fact_sessions"
@@ -27,8 +27,15 @@ def _test(
     }
 
 
-# column_checks_all, the singular test that runs the folded tests after all it reads
-CARRIER_NODE = _test(CARRIER, None, [ORDERS, SESSIONS, IDENTITY])
+def _carrier(name: str, parents: list[str]) -> dict[str, Any]:
+    """A singular test in dbt_tests/column_checks/, which runs the folded tests given it."""
+    return {
+        **_test(name, None, parents),
+        "original_file_path": f"dbt_tests/column_checks/{name}.sql",
+    }
+
+
+CARRIER_NODE = _carrier("column_checks_all", [ORDERS, SESSIONS, IDENTITY])
 
 
 def _manifest(
@@ -123,24 +130,49 @@ def test_no_manifest_or_no_column_checks_folds_nothing(tmp_path: Path) -> None:
         tmp_path, _test("not_null_fact_orders_currency", "not_null", [ORDERS], column_name="c")
     )
     assert plan_checks(path) == CheckPlan()
-    # folding nothing leaves out the column_checks declarations and column_checks_all
-    assert CheckPlan().exclude == ("test_name:column_checks", CARRIER)
+    # folding nothing leaves out the column_checks declarations and the carriers
+    assert CheckPlan().exclude == ("test_name:column_checks", CARRIERS_SELECTOR)
 
 
-def test_nothing_folds_unless_column_checks_all_runs_after_all_its_tests_read(
+def test_nothing_folds_unless_a_carrier_runs_after_all_a_declarations_tests_read(
     tmp_path: Path,
 ) -> None:
-    """column_checks_all runs the folded tests in one node: dbt must run it after every
-    model they read, so a carrier missing one (or no carrier) folds nothing."""
+    """A carrier runs the folded tests in one node: dbt must run it after every model they
+    read, so without a carrier depending on all of them (or any carrier) nothing folds."""
     assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS)).by_relation
-    short = _test(CARRIER, None, [SESSIONS])
+    short = _carrier("column_checks_all", [SESSIONS])
     assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS, carrier=short)) == CheckPlan()
     assert plan_checks(_manifest(tmp_path, *ORDER_CHECKS, carrier=None)) == CheckPlan()
 
 
-def test_tests_the_build_leaves_out_for_their_same_result_are_not_run_folded() -> None:
-    plan = CheckPlan({"a": ["t1", "t2"], "b": ["t3"]}, ("test_name:column_checks",))
-    assert plan.without({"t2", "t3"}) == {"a": ["t1"]}
+def test_each_declaration_goes_to_the_covering_carrier_with_the_fewest_dependencies(
+    tmp_path: Path,
+) -> None:
+    """dbt runs a carrier once all it depends on is built: the smaller covering one runs
+    earliest, beside later models. fact_orders' tests read fact_orders alone (the core
+    carrier covers them); fact_sessions' relationships test also reads dim_identity."""
+    session_checks = _test("column_checks_fact_sessions_", "column_checks", [SESSIONS, IDENTITY],
+                           after=["ref('dim_identity')"])  # fmt: skip
+    to_identity = _test("relationships_fact_sessions_identity_id", "relationships",
+                        [IDENTITY, SESSIONS], column_name="identity_id",
+                        to="ref('dim_identity')", field="identity_id")  # fmt: skip
+    for test in (session_checks, to_identity):
+        test["attached_node"] = SESSIONS
+    core = _carrier("column_checks_core", [ORDERS, SESSIONS])
+    manifest = _manifest(tmp_path, *ORDER_CHECKS, session_checks, to_identity, core)
+    plan = plan_checks(manifest)
+    assert plan.carrier_of == {
+        '"gold"."main"."fact_orders"': "column_checks_core",
+        '"gold"."main"."fact_sessions"': "column_checks_all",
+    }
+    assert plan.by_carrier(set()) == {
+        "column_checks_core": {'"gold"."main"."fact_orders"': [CURRENCY_ID]},
+        "column_checks_all": {'"gold"."main"."fact_sessions"': [to_identity["unique_id"]]},
+    }
+    # tests left out for giving the same result run in no carrier either
+    assert plan.by_carrier({CURRENCY_ID}) == {
+        "column_checks_all": {'"gold"."main"."fact_sessions"': [to_identity["unique_id"]]}
+    }
 
 
 def test_a_test_with_its_own_verdict_or_macro_keeps_its_node(tmp_path: Path) -> None:

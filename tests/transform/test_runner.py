@@ -165,8 +165,9 @@ def test_the_few_exclusions_leave_out_what_naming_every_node_would(settings: Set
 
     kept = listed(few)
     assert kept == listed(every)
-    assert {"fact_events", "column_checks_all"} <= kept
-    assert not {n for n in kept if n.startswith("column_checks_") and n != "column_checks_all"}
+    carriers = {"column_checks_core", "column_checks_all"}
+    assert {"fact_events", *carriers} <= kept
+    assert not {n for n in kept if n.startswith("column_checks_")} - carriers
 
 
 def _bad_message(loaded_at: str) -> dict[str, object]:
@@ -282,10 +283,11 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
         build(settings, on_node=ran.append)
     names = {n.name for n in ran}
     assert {"fact_events", "int_events_sessionized"} <= names
-    # the single-table tests ran as one query in one node (checks.py), and the failing one
+    # the single-table tests ran as one query per carrier (checks.py), and the failing one
     # is still reported by its own name (above)
-    assert "column_checks_all" in names
-    assert not [n for n in names if n.startswith("column_checks_") and n != "column_checks_all"]
+    carriers = {"column_checks_core", "column_checks_all"}
+    assert carriers <= names
+    assert not {n for n in names if n.startswith("column_checks_")} - carriers
     assert not [n for n in names if n.startswith("not_null_")]
     assert not names & {"cities", "dim_city", "dim_profile", "stg_silver__messages",
                         "stg_silver__events", "unique_dim_city_city_id",
@@ -304,7 +306,7 @@ def test_an_unchanged_project_rebuilds_only_what_reads_new_rows(settings: Settin
 
 def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> None:
     """A checkout for a profile dim_profile does not have fails the relationships test
-    folded into column_checks_all, reported under the test's own name."""
+    folded into a carrier, reported under the test's own name."""
     write_silver(settings, [silver_row("evt_ok", "page.view", "2026-10-01T09:00:00",
                                        anon_id="a1", loaded_at="2026-10-01T09:30:00")])  # fmt: skip
     build(settings)
@@ -318,7 +320,7 @@ def test_a_folded_relationships_test_that_fails_is_named(settings: Settings) -> 
         build(settings, on_node=ran.append)
     assert (
         "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_: fail: "
-        "1 failing row(s), found by column_checks_all" in str(failed.value)
+        "1 failing row(s), found by column_checks_core" in str(failed.value)
     )
     assert "relationships_fact_checkouts_profile_id__profile_id__ref_dim_profile_" not in {
         n.name for n in ran

@@ -1,10 +1,11 @@
-{#- The single-table data tests of every model, seed and source that declares
-    `column_checks`, as one query: what an incremental `lakehouse build` of an unchanged
-    project runs instead of a node per test (macros/tests/column_checks.sql; the plan is
-    lakehouse/transform/checks.py's). It depends on everything such a test may read, so
-    dbt runs it after all of them; anything else checks nothing. A failing row names the
-    test and how many rows it found, and `lakehouse build` reports it under the test's
-    own name. -#}
+{#- A carrier of folded data tests: the single-table tests of models, seeds and sources
+    that declare `column_checks`, as one query, which an incremental `lakehouse build` of
+    an unchanged project runs instead of a node per test (macros/tests/column_checks.sql;
+    lakehouse/transform/checks.py gives each declaration to the carrier with the fewest
+    dependencies among those depending on all its tests read, so dbt runs the tests after
+    it). This one depends on everything, and takes what column_checks_core cannot. A
+    failing row names the test and how many rows it found, and `lakehouse build` reports
+    it under the test's own name; anything else checks nothing. -#}
 -- depends_on: {{ ref('dim_campaign') }}
 -- depends_on: {{ ref('dim_channel') }}
 -- depends_on: {{ ref('dim_city') }}
@@ -87,4 +88,4 @@
 -- depends_on: {{ source('ops', 'unknown_fields') }}
 -- depends_on: {{ source('silver', 'events') }}
 
-{{ column_checks_all() }}
+{{ column_checks_carrier() }}
