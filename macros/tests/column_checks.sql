@@ -6,16 +6,18 @@
     `lakehouse build` of an unchanged project leaves out the tests of every model that
     declares `column_checks`, and these nodes too, and runs the tests as one query per
     carrier node, dbt_tests/column_checks/ (lakehouse/transform/checks.py decides which
-    tests run where, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS). The first build after a project change, `--test-all` and plain `dbt build`
-    run every test as its own node, and this one checks nothing. -#}
+    tests run where, and passes their ids in env LAKEHOUSE_COLUMN_CHECKS). The first
+    build after a project change, `--test-all` and plain `dbt build` run every test as its
+    own node, and this one checks nothing. -#}
 {% test column_checks(model, after=[]) %}
     select cast(null as varchar) as failed_test, 0 as failing_rows where 1 = 0
 {% endtest %}
 
 {#- The query of a carrier (dbt_tests/column_checks/): every test planned for it (env
-    LAKEHOUSE_COLUMN_CHECKS, keyed by carrier name) as the test's own macro over the rows its own node would read (`test_scoped_relation`), so the
-    verdict is the same; one row per failing test, naming it and how many rows it found.
-    Relations come from ref() and source(): the calling test depends on all of them. -#}
+    LAKEHOUSE_COLUMN_CHECKS, keyed by carrier name) as the test's own macro over the rows
+    its own node would read (`test_scoped_relation`), so the verdict is the same; one row
+    per failing test, naming it and how many rows it found. Relations come from ref() and
+    source(): the carrier depends on all of them. -#}
 {% macro column_checks_carrier() %}
   {%- set plans = fromjson(env_var('LAKEHOUSE_COLUMN_CHECKS', '') or '{}') if execute else {} -%}
   {%- set plan = plans.get(model.name, {}) -%}
