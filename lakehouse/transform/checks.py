@@ -7,9 +7,10 @@ model that declares the `column_checks` test (macros/tests/column_checks.sql) ru
 in a carrier, a singular test in dbt_tests/column_checks/ that runs the tests it is given
 as one query, each check over the same rows its own node would test; each declaration
 goes to the carrier with the fewest dependencies among those depending on all its tests
-read, so the heavy tables' tests run mid-build, beside later models, not at the end. The plan is read from the manifest of the last successful
-whole-project build (kept beside its state), so `lakehouse build` folds only while the
-project is unchanged since that build.
+read, so the heavy tables' tests run mid-build, beside later models, not at the end. The
+plan is read from the manifest of the last successful whole-project build (kept beside
+its state), so `lakehouse build` folds only while the project is unchanged since that
+build.
 """
 
 from __future__ import annotations
@@ -165,9 +166,3 @@ def _foldable(node: dict[str, Any]) -> bool:
 
 # a relationships test's `to` that column_checks can match to one of its `after` models
 _REF = re.compile(r"""\s*ref\(\s*['"][A-Za-z0-9_]+['"]\s*\)\s*""")
-
-
-def is_carrier(name: str) -> bool:
-    """Whether a node named `name` may be a carrier: the column_checks declarations check
-    nothing, so a failing test of that name prefix is one."""
-    return name.startswith(f"{COLUMN_CHECKS}_")

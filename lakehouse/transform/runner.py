@@ -28,7 +28,7 @@ from lakehouse.errors import ConfigError, LakeEmptyError, PipelineError
 from lakehouse.observability.runlog import record_run
 from lakehouse.observability.snapshot import take_snapshot
 from lakehouse.silver.duck import load_extensions
-from lakehouse.transform.checks import CheckPlan, is_carrier, plan_checks
+from lakehouse.transform.checks import CheckPlan, plan_checks
 from lakehouse.transform.dbt_log import DbtLog, dbt_file_log_level
 from lakehouse.transform.query import gold_database_path
 from lakehouse.transform.silver import silver_metadata_location
@@ -270,7 +270,8 @@ def _build(
     with _build_lock(settings), _gold_workspace(settings, fresh, True) as gold_env:
         outcome, compiled = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
-            failures = _unfold_failures(gold_env, result.failures, compiled)
+            carriers = set(checks.carrier_of.values())
+            failures = _unfold_failures(gold_env, result.failures, compiled, carriers)
             raise PipelineError(_failure_message(failures))
         if outcome is not None:
             raise PipelineError(outcome)
@@ -657,14 +658,17 @@ def _invoke(
 
 
 def _unfold_failures(
-    gold_env: dict[str, str], failures: list[NodeResult], compiled: dict[str, str]
+    gold_env: dict[str, str],
+    failures: list[NodeResult],
+    compiled: dict[str, str],
+    carriers: set[str],
 ) -> list[NodeResult]:
     """`failures` with each failed carrier of folded tests replaced by the tests that failed
     inside it, as their own nodes would report them. Its query (`compiled`, by node name)
     lists them, re-run on the working copy of Gold before it is discarded."""
     work = gold_env.get("LAKEHOUSE_GOLD_PATH")
     folded = [n for n in failures if n.resource_type == "test" and n.status == "fail"
-              and is_carrier(n.name)]  # fmt: skip
+              and n.name in carriers]  # fmt: skip
     if not work or not folded:
         return failures
     close_duckdb()  # dbt-duckdb holds the working copy open
