@@ -5,9 +5,11 @@ On the generated dataset (30 days by default), in one lake:
 2. load + refine the last day, incremental build → "one new day" (target ≤ 0.15 of 3),
    then the same build again with nothing new: the fixed cost of any incremental build;
 3. full-refresh build of all days (models, seeds, data and unit tests);
-4. floor: the compiled SQL of that build's models (from its manifest), run bare in DuckDB
+4. dbt floor: a throwaway project of as many one-row incremental models as the one-new-day
+   build ran, timed on its incremental run: what dbt itself costs a build of that size;
+5. floor: the compiled SQL of that build's models (from its manifest), run bare in DuckDB
    in dependency order into a fresh file (target: build ≤ 2× the floor);
-5. attribution: dbt's time for the models behind fact_attribution_checkout against the
+6. attribution: dbt's time for the models behind fact_attribution_checkout against the
    same logic as one bare DuckDB query over the same Gold (target ≤ 2×); the bare query's
    answer is checked against fact_attribution_checkout.
 Every build runs in a child process, so its peak RSS is its own.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from lakehouse.ingest.validate import parse_event_ts
+from lakehouse.transform.runner import duckdb_threads
 
 if TYPE_CHECKING:
     import duckdb
@@ -46,6 +49,7 @@ from bench.common import (
     lakehouse,
     print_table,
 )
+from bench.dbt_floor import dbt_floor_seconds
 from bench.refine import refine_seconds
 
 INCREMENTAL_TARGET = "≤0.15 of full build"
@@ -371,6 +375,8 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
     # (dbt start-up, the nodes it runs, the Gold copy and swap)
     idle = build_child(home)
     full = build_child(home, full_refresh=True)
+    n_inc_models = sum(1 for _, kind, _ in inc["nodes"] if kind == "model")
+    dbt_floor_s = dbt_floor_seconds(workdir, n_inc_models, duckdb_threads())
     # the floor reads this build's manifest: it holds the compiled SQL of the data tests,
     # which a run excluding tests would leave out
     floor_s, n_models, tests_floor_s, n_tests = bare_floor(home, workdir)
@@ -388,6 +394,10 @@ def measure(dataset: Path, workdir: Path, lean: bool = False) -> list[Row]:
             peak_rss_mb=idle["peak_rss_mb"],
             note=f"the fixed cost of an incremental build: {len(idle['nodes'])} dbt nodes, "
                  f"models {_model_seconds(idle):.1f} s of it"),
+        Row(f"dbt floor: {n_inc_models} one-row incremental models", 0, dbt_floor_s,
+            ratio=dbt_floor_s / full["seconds"], ratio_label="of full build",
+            note="a throwaway dbt project as large as the one-new-day build, no data: "
+                 "dbt's import, start-up and per-node work, the least that build can take"),
         Row("build full-refresh, all days", n_all, full["seconds"],
             ratio=full["seconds"] / (floor_s + tests_floor_s), ratio_label="of bare SQL", target=BUILD_TARGET,
             peak_rss_mb=full["peak_rss_mb"],
