@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 from bench.common import (
     PEAK_RSS_MB,
-    ROOT,
     Context,
     Row,
     child_peak_rss_mb,
@@ -48,6 +46,7 @@ from bench.common import (
     drop_page_cache,
     lakehouse,
     print_table,
+    run_child,
 )
 from bench.dbt_floor import dbt_floor_seconds
 from bench.refine import refine_seconds
@@ -164,16 +163,7 @@ def _cli(home: Path, *args: str, now: str | None = None) -> tuple[float, float |
 
 def build_child(home: Path, **kwargs: Any) -> dict[str, Any]:
     """`runner.build(**kwargs)` in a child process: seconds, peak RSS, per-node seconds."""
-    res = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(home), orjson.dumps(kwargs).decode()],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if res.returncode != 0:
-        raise RuntimeError(f"build failed: {res.stderr.decode()[-3000:]}")
-    out: dict[str, Any] = orjson.loads(res.stdout.splitlines()[-1])
-    return out
+    return run_child(_CHILD, str(home), orjson.dumps(kwargs).decode(), what="build")
 
 
 def _manifest_nodes(home: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -10,8 +10,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 from rich.console import Console
 from rich.table import Table
 
@@ -177,3 +179,16 @@ def print_table(rows: list[Row], title: str) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     console.print(table)
     return "\n".join(lines)
+
+
+def run_child(code: str, *args: str, what: str) -> dict[str, Any]:
+    """Python `code` in a fresh interpreter in the repository, its last stdout line parsed
+    as JSON: each measured part starts cold and its peak RSS is its own. A failure raises
+    with the end of the child's stderr, naming `what` ran."""
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, check=False
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"{what} failed: {res.stderr.decode()[-3000:]}")
+    out: dict[str, Any] = orjson.loads(res.stdout.splitlines()[-1])
+    return out

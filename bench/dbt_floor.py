@@ -10,11 +10,10 @@ per-node work with no data to speak of. The one-new-day row compares with it, si
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
-import orjson
+from bench.common import run_child
 
 _CHILD = """
 import sys, time, orjson
@@ -63,16 +62,8 @@ def write_project(project: Path, n_models: int) -> None:
         (models / f"m{i:03}.sql").write_text("select id from {{ ref('m000') }}\n")
 
 
-def _run(project: Path, threads: int) -> dict[str, float]:
-    res = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(project), str(threads)],
-        capture_output=True,
-        check=False,
-    )
-    if res.returncode != 0:
-        raise RuntimeError(f"dbt floor failed: {res.stderr.decode()[-3000:]}")
-    out: dict[str, float] = orjson.loads(res.stdout.splitlines()[-1])
-    return out
+def _run(project: Path, threads: int) -> dict[str, Any]:
+    return run_child(_CHILD, str(project), str(threads), what="dbt floor")
 
 
 def dbt_floor_seconds(workdir: Path, n_models: int, threads: int) -> float:

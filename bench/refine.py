@@ -17,20 +17,19 @@ import argparse
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.common import (
     PEAK_RSS_MB,
-    ROOT,
     Context,
     Row,
     console,
     drop_page_cache,
     lakehouse,
     print_table,
+    run_child,
 )
 
 TARGET = "≥0.5 of DuckDB COPY"
@@ -93,7 +92,6 @@ def floor_copy(home: Path, out: Path) -> tuple[int, float]:
 
 def refine_child(home: Path) -> dict[str, object]:
     """Refine `home` from scratch in a child process; its result as a dict."""
-    import orjson
 
     for stale in (home / "silver", home / "state", home / "catalog.db"):
         if stale.is_dir():
@@ -101,13 +99,7 @@ def refine_child(home: Path) -> dict[str, object]:
         elif stale.exists():
             stale.unlink()
     drop_page_cache(home / "bronze")
-    res = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(home)], cwd=ROOT, capture_output=True, check=False
-    )
-    if res.returncode != 0:
-        raise RuntimeError(f"refine failed: {res.stderr.decode()}")
-    result: dict[str, object] = orjson.loads(res.stdout.splitlines()[-1])
-    return result
+    return run_child(_CHILD, str(home), what="refine")
 
 
 def measure(home: Path, scratch: Path) -> list[Row]:
