@@ -76,14 +76,15 @@
 
     union all
 
-    select {{ columns | join(', ') }}
-    from {{ this }}
-    where event_dt < {{ from_dt }}
+    {% set restitched -%}
+      event_dt < {{ from_dt }}
       and event_id in (
           select changed.event_id
           from {{ ref('int_events_sessionized') }} as changed
           where changed.event_dt < {{ from_dt }} and {{ rewritten_since_built('changed') }}
       )
+    {%- endset %}
+    {{ sparse_rows(this, columns | join(', '), restitched) }}
     {% endif %}
 {%- endmacro %}
 

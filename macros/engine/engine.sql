@@ -138,3 +138,27 @@
   approx_percentile({{ expr }}, {{ fraction }})
 {%- endmacro %}
 
+
+
+{#- `columns` of the rows of table `relation` meeting `condition` (which names columns
+    unqualified), for a condition that picks a few rows scattered over every row group: the
+    rows an identity re-stitch rewrote. DuckDB first finds their row ids reading only the
+    condition's columns, then fetches just those rows; a plain filter decompresses every
+    column of every row group (fact_events at 10M events: 0.35 s against 2.8 s). A unit
+    test's `this` is a CTE, which has no row ids. -#}
+{% macro sparse_rows(relation, columns, condition) -%}
+  {{ return(adapter.dispatch('sparse_rows', 'lakehouse')(relation, columns, condition)) }}
+{%- endmacro %}
+
+{% macro default__sparse_rows(relation, columns, condition) -%}
+  {%- if model.resource_type == 'unit_test' -%}
+    {{ athena__sparse_rows(relation, columns, condition) }}
+  {%- else -%}
+    select {{ columns }} from {{ relation }}
+    where rowid in (select rowid from {{ relation }} where {{ condition }})
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro athena__sparse_rows(relation, columns, condition) -%}
+    select {{ columns }} from {{ relation }} where {{ condition }}
+{%- endmacro %}

@@ -128,10 +128,11 @@ stitched as (
         built.anon_id,
         built.user_id,
         coalesce(built.user_id, links.user_id, built.anon_id) as identity_id
-    from {{ this }} as built
+    from (
+        {{ sparse_rows(this, '*', 'event_dt < ' ~ from_dt
+            ~ ' and identity_id in (select identity_id from restitched)') }}
+    ) as built
     left join links on links.anon_id = built.anon_id
-    where built.event_dt < {{ from_dt }}
-      and built.identity_id in (select identity_id from restitched)
     {% endif %}
 
 ),

@@ -60,9 +60,11 @@ final as (
         built.city_id,
         {{ gold_built_at() }} as gold_built_at,
         built.sent_dt
-    from {{ this }} as built
+    from (
+        {{ sparse_rows(this, '*', 'sent_dt < ' ~ from_dt
+            ~ ' and event_id in (select event_id from sessionized)') }}
+    ) as built
     inner join sessionized on sessionized.event_id = built.event_id
-    where built.sent_dt < {{ from_dt }}
     {% endif %}
 
 )

@@ -60,9 +60,11 @@ final as (
         built.city_id,
         {{ gold_built_at() }} as gold_built_at,
         built.event_dt
-    from {{ this }} as built
+    from (
+        {{ sparse_rows(this, '*', 'event_dt < ' ~ from_dt
+            ~ ' and event_id in (select event_id from sessionized)') }}
+    ) as built
     inner join sessionized on sessionized.event_id = built.event_id
-    where built.event_dt < {{ from_dt }}
     {% endif %}
 
 )
