@@ -139,7 +139,6 @@
 {%- endmacro %}
 
 
-
 {#- `columns` of the rows of table `relation` meeting `condition` (which names columns
     unqualified), for a condition that picks a few rows scattered over every row group: the
     rows an identity re-stitch rewrote. DuckDB first finds their row ids reading only the
