@@ -48,6 +48,11 @@ class CheckPlan:
     carrier_of: dict[str, str] = field(default_factory=dict)
     exclude: tuple[str, ...] = (f"test_name:{COLUMN_CHECKS}", CARRIERS_SELECTOR)
 
+    @property
+    def carriers(self) -> set[str]:
+        """The carriers that run folded tests in this plan."""
+        return set(self.carrier_of.values())
+
     def by_carrier(self, skipped: set[str]) -> dict[str, dict[str, list[str]]]:
         """What each carrier runs (the env var its macro reads): relation → test ids,
         without the tests in `skipped` (the build leaves out their own nodes for another

@@ -270,8 +270,7 @@ def _build(
     with _build_lock(settings), _gold_workspace(settings, fresh, True) as gold_env:
         outcome, compiled = _invoke(settings, args, collect, {**gold_env, **run_env})
         if result.failures:
-            carriers = set(checks.carrier_of.values())
-            failures = _unfold_failures(gold_env, result.failures, compiled, carriers)
+            failures = _unfold_failures(gold_env, result.failures, compiled, checks.carriers)
             raise PipelineError(_failure_message(failures))
         if outcome is not None:
             raise PipelineError(outcome)

@@ -151,7 +151,7 @@
 
 {% macro default__sparse_rows(relation, columns, condition) -%}
   {%- if model.resource_type == 'unit_test' -%}
-    {{ athena__sparse_rows(relation, columns, condition) }}
+    select {{ columns }} from {{ relation }} where {{ condition }}
   {%- else -%}
     select {{ columns }} from {{ relation }}
     where rowid in (select rowid from {{ relation }} where {{ condition }})
